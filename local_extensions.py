@@ -1,0 +1,93 @@
+"""Jinja filters that turn free-text answers into correct literals for each file format.
+
+Answers such as the project name or the author are data: a quote, a backslash or an
+emoji must reach the rendered file unchanged in meaning. Each filter returns a complete
+literal (quotes included) or escaped text for one format, and the template tests parse
+the baked files to prove the round trip.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+# Characters that JSON may leave raw but TOML (DEL) or YAML (DEL, C1 controls, line and
+# paragraph separators) reject inside a double-quoted string.
+_RAW_IN_JSON_ONLY = re.compile("[\x7f-\x9f\u2028\u2029]")
+# CommonMark lets any ASCII punctuation be escaped with a backslash.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _unicode_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def quoted(value: str) -> str:
+    """Return a double-quoted string literal valid in JSON, TOML and YAML alike.
+
+    ``json.dumps(ensure_ascii=False)`` keeps emoji and CJK readable (Jinja's ``tojson``
+    writes surrogate pairs, which TOML rejects); the few characters it leaves raw that
+    TOML or YAML refuse are escaped as ``\\uXXXX``.
+    """
+    return _RAW_IN_JSON_ONLY.sub(_unicode_escape, json.dumps(value, ensure_ascii=False))
+
+
+def py_str(value: str) -> str:
+    """Return a Python string literal that black leaves as it is.
+
+    black prefers double quotes unless that needs more escapes, so a value with more
+    double than single quotes is written in single quotes.
+    """
+    quote = "'" if value.count('"') > value.count("'") else '"'
+    body = []
+    for char in value:
+        if char in ("\\", quote):
+            body.append("\\" + char)
+        elif char == "\n":
+            body.append("\\n")
+        elif char == "\r":
+            body.append("\\r")
+        elif char == "\t":
+            body.append("\\t")
+        elif ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F or char in "\u2028\u2029":
+            body.append(
+                f"\\u{ord(char):04x}" if ord(char) > 0xFF else f"\\x{ord(char):02x}"
+            )
+        else:
+            body.append(char)
+    return quote + "".join(body) + quote
+
+
+def answers_json(context: Mapping[str, Any]) -> str:
+    """Return the user's answers (no ``_private`` keys) as an indented JSON document.
+
+    The baked project keeps it as ``.cookiecutter.json`` so it can be re-baked or updated
+    with the same answers.
+    """
+    answers = {key: value for key, value in context.items() if not key.startswith("_")}
+    text = json.dumps(answers, ensure_ascii=False, indent=2, sort_keys=True)
+    return _RAW_IN_JSON_ONLY.sub(_unicode_escape, text)
+
+
+def md_text(value: str) -> str:
+    """Escape text so Markdown shows it literally (no emphasis, links, headings or HTML)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", value)
+
+
+class LiteralsExtension(Extension):
+    """Registers the filters above for the template's files."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        filters: dict[str, Any] = {
+            "answers_json": answers_json,
+            "md_text": md_text,
+            "py_str": py_str,
+            "quoted": quoted,
+        }
+        environment.filters.update(filters)

@@ -1,0 +1,73 @@
+"""Logging set up once per entry point: console or JSON lines, optionally a rotating file."""
+
+import json
+import logging
+import logging.handlers
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from .config import Settings
+
+# Attributes every LogRecord has; anything else was passed through ``extra=`` and is data.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_CONSOLE_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as one JSON object: time, level, logger, message and extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(
+            (key, value)
+            for key, value in vars(record).items()
+            if key not in _RECORD_ATTRIBUTES
+        )
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+# The handlers installed here, so that a second call replaces them instead of adding more
+# (and leaves alone handlers that others installed, such as pytest's).
+_installed: list[logging.Handler] = []
+
+
+def configure_logging(settings: Settings) -> None:
+    """Configure the root logger from the settings; safe to call more than once."""
+    root = logging.getLogger()
+    while _installed:
+        handler = _installed.pop()
+        root.removeHandler(handler)
+        handler.close()
+
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(
+        JsonFormatter()
+        if settings.log_format == "json"
+        else logging.Formatter(_CONSOLE_FORMAT)
+    )
+    _installed.append(console)
+
+    if settings.log_file is not None:
+        settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            settings.log_file,
+            maxBytes=settings.log_file_max_bytes,
+            backupCount=settings.log_file_backup_count,
+            encoding="utf-8",
+        )
+        file_handler.setFormatter(JsonFormatter())
+        _installed.append(file_handler)
+
+    for handler in _installed:
+        root.addHandler(handler)
+    root.setLevel(settings.log_level)

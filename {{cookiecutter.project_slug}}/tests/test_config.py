@@ -1,0 +1,65 @@
+"""Settings: defaults, environment, .env, and errors that say how to fix them."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.config import (
+    ENV_PREFIX,
+    ConfigError,
+    Settings,
+    load_settings,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_need_no_configuration() -> None:
+    settings = load_settings()
+
+    assert settings.log_level == "INFO"
+    assert settings.log_format == "console"
+    assert settings.log_file is None
+
+
+def test_environment_overrides_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path(".env").write_text(
+        f"{ENV_PREFIX}LOG_LEVEL=debug\n{ENV_PREFIX}LOG_FORMAT=json\nOTHER_TOOL=kept\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(f"{ENV_PREFIX}LOG_FORMAT", "console")
+
+    settings = load_settings()
+
+    assert settings.log_level == "DEBUG"  # from .env, case-insensitive
+    assert settings.log_format == "console"  # the environment wins
+
+
+def test_empty_value_means_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}LOG_FILE", "")
+
+    assert load_settings().log_file is None
+
+
+def test_bad_value_names_variable_value_and_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}LOG_LEVEL", "LOUD")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+
+    message = str(caught.value)
+    assert f"{ENV_PREFIX}LOG_LEVEL='LOUD'" in message
+    assert "'INFO'" in message  # the allowed values
+    assert ".env.example" in message
+
+
+def test_env_example_lists_exactly_the_settings() -> None:
+    text = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE))
+
+    expected = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+
+    assert listed == expected
