@@ -55,7 +55,10 @@ def init_git(project: Path, answers: dict[str, Any]) -> str:
     """Create a repository with one commit; return a line saying what happened."""
     if shutil.which("git") is None:
         return "git was not found, so no repository was made: run 'git init' yourself."
-    if git(project, "rev-parse", "--is-inside-work-tree").stdout.strip() == "true":
+    top = git(project, "rev-parse", "--show-toplevel")
+    if top.returncode == 0:
+        if Path(top.stdout.strip()).resolve() == project.resolve():
+            return "The folder was already a git repository; it was left as it was."
         return (
             "The project sits inside another git repository, so no new one was made: "
             "commit it there, or move it out and run 'git init'."

@@ -41,6 +41,8 @@ TAKEN_NAMES = frozenset(
         "uvicorn",
     }
 )
+# sys.stdlib_module_names leaves out the standard library's own "test" package.
+STDLIB_NAMES = sys.stdlib_module_names | {"test"}
 CHOICES = {
     "python_version": ("3.11", "3.12", "3.13"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),
@@ -65,7 +67,7 @@ def check_text(answers: dict[str, Any]) -> Iterator[str]:
         value = answers[field]
         if not isinstance(value, str):
             yield error(field, value, "must be text", f"Give {field} as a string")
-        elif "\n" in value or "\r" in value:
+        elif len(f"{value}.".splitlines()) > 1:  # every break str.splitlines knows
             yield error(field, value, "must be a single line", "Remove the line breaks")
     for field in ("project_name", "author_name"):
         value = answers[field]
@@ -112,7 +114,7 @@ def check_package(answers: dict[str, Any]) -> Iterator[str]:
         )
     elif keyword.iskeyword(name):
         yield error("package_name", name, "is a Python keyword", fix)
-    elif name in sys.stdlib_module_names:
+    elif name in STDLIB_NAMES:
         yield error(
             "package_name",
             name,

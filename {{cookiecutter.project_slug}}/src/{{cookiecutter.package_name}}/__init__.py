@@ -1,7 +1,7 @@
 """{{ cookiecutter.project_slug }}: a machine-learning service."""
 
 from importlib.metadata import version
-from typing import Final
 
-PROJECT_NAME: Final = {{ cookiecutter.project_name | py_str }}
-__version__: Final = version("{{ cookiecutter.project_slug }}")
+# A plain assignment: black leaves a long string here as it is, whatever its length.
+PROJECT_NAME = {{ cookiecutter.project_name | py_str }}
+__version__ = version("{{ cookiecutter.project_slug }}")

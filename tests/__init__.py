@@ -1,0 +1,1 @@
+"""Tests of the template: they bake it and check what comes out."""

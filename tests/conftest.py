@@ -1,0 +1,27 @@
+"""Fixtures for baking the template."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.matrix import BASE
+
+Bake = Callable[..., Path]
+
+
+@pytest.fixture
+def bake(cookies: Any) -> Bake:
+    """Bake BASE updated with the given answers; return the project folder."""
+
+    def _bake(**answers: Any) -> Path:
+        result = cookies.bake(extra_context={**BASE, **answers})
+        assert result.exception is None, f"bake failed: {result.exception!r}"
+        assert result.exit_code == 0
+        project: Path = result.project_path
+        return project
+
+    return _bake

@@ -1,0 +1,123 @@
+"""The option matrix and the file set each row must produce: pure data and functions."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+DEFAULTS: dict[str, Any] = json.loads(
+    (TEMPLATE_ROOT / "cookiecutter.json").read_text(encoding="utf-8")
+)
+
+# Answers shared by every row: the defaults, but no git repository unless a row asks.
+BASE: dict[str, Any] = {"project_name": "Churn Predictor", "init_git": False}
+
+# Options whose files or contents depend on each other are crossed...
+CROSSED: dict[str, tuple[Any, ...]] = {
+    "include_api": (True, False),
+    "include_docker": (True, False),
+    "include_github_actions": (True, False),
+}
+# ...the rest are cycled so that every value shows up in some row.
+CYCLED: dict[str, tuple[Any, ...]] = {
+    "include_pre_commit": (True, False),
+    "init_git": (False, True, False),
+    "python_version": tuple(DEFAULTS["python_version"]),
+    "license": tuple(DEFAULTS["license"]),
+}
+BOOLEAN_NAMES = {
+    "include_api": "api",
+    "include_docker": "docker",
+    "include_github_actions": "actions",
+    "include_pre_commit": "precommit",
+    "init_git": "git",
+}
+
+
+def row_id(row: dict[str, Any]) -> str:
+    """A readable id such as ``api-nodocker-actions-precommit-nogit-py311-mit``."""
+    parts = [
+        name if row[option] else f"no{name}" for option, name in BOOLEAN_NAMES.items()
+    ]
+    parts.append("py" + row["python_version"].replace(".", ""))
+    parts.append(row["license"].lower())
+    return "-".join(parts)
+
+
+def option_rows() -> list[dict[str, Any]]:
+    """Every combination of the crossed options, the others cycled alongside."""
+    crossed = [
+        dict(zip(CROSSED, values, strict=True))
+        for values in itertools.product(*CROSSED.values())
+    ]
+    cycles = {option: itertools.cycle(values) for option, values in CYCLED.items()}
+    return [
+        {**BASE, **combination, **{option: next(it) for option, it in cycles.items()}}
+        for combination in crossed
+    ]
+
+
+def answers_for(row: dict[str, Any]) -> dict[str, Any]:
+    """The full answers a row bakes with: defaults, then the row's choices."""
+    answers = {
+        key: value[0] if isinstance(value, list) else value
+        for key, value in DEFAULTS.items()
+        if not key.startswith("_")
+    }
+    answers.update(row)
+    answers["project_slug"] = "churn-predictor"
+    answers["package_name"] = "churn_predictor"
+    return answers
+
+
+def expected_files(answers: dict[str, Any]) -> set[str]:
+    """The exact set of files (POSIX paths, ``.git`` excluded) a bake must produce."""
+    package = f"src/{answers['package_name']}"
+    files = {
+        ".cookiecutter.json",
+        ".env.example",
+        ".gitignore",
+        ".python-version",
+        "LICENSE",
+        "Makefile",
+        "README.md",
+        "pyproject.toml",
+        f"{package}/__init__.py",
+        f"{package}/__main__.py",
+        f"{package}/cli.py",
+        f"{package}/config.py",
+        f"{package}/logs.py",
+        f"{package}/py.typed",
+        "tests/conftest.py",
+        "tests/test_cli.py",
+        "tests/test_config.py",
+        "tests/test_logs.py",
+    }
+    if answers["include_api"]:
+        files |= {
+            f"{package}/api/__init__.py",
+            f"{package}/api/app.py",
+            f"{package}/api/schemas.py",
+            f"{package}/api/routes/__init__.py",
+            f"{package}/api/routes/health.py",
+            "tests/api/routes/test_health.py",
+        }
+    if answers["include_docker"]:
+        files |= {"Dockerfile", ".dockerignore"}
+    if answers["include_github_actions"]:
+        files |= {".github/dependabot.yml", ".github/workflows/ci.yml"}
+    if answers["include_pre_commit"]:
+        files |= {".pre-commit-config.yaml"}
+    return files
+
+
+def baked_files(project: Path) -> set[str]:
+    """Every file under the project, as POSIX paths, leaving out ``.git``."""
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }

@@ -1,0 +1,123 @@
+"""Slow tier: inside baked projects, run their own setup and checks as a user would."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.request
+import zipfile
+from email.parser import Parser
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.checks import clean_env, run
+from tests.conftest import Bake
+from tests.matrix import option_rows, row_id
+
+pytestmark = pytest.mark.slow
+
+# Python 3.11 is the only interpreter these machines have, so every crossed row is
+# checked on it; the fast tier lints the 3.12 and 3.13 rows.
+ROWS = [{**row, "python_version": "3.11"} for row in option_rows()]
+
+
+def must(args: list[str], cwd: Path, timeout: float = 600) -> str:
+    """Run a command in the project; fail the test with its output if it fails."""
+    result = run(args, cwd, timeout=timeout)
+    assert (
+        result.returncode == 0
+    ), f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def get_health(port: int, server: subprocess.Popen[str], deadline: float) -> bytes:
+    """Poll GET /health until it answers or the server dies or the deadline passes."""
+    url = f"http://127.0.0.1:{port}/health"
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"server exited: {server.communicate()[1]}"
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                body: bytes = response.read()
+                return body
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"no answer from {url} in time")
+
+
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
+def test_baked_project_passes_its_own_checks(bake: Bake, row: dict[str, Any]) -> None:
+    project = bake(**row)
+
+    must(["uv", "sync"], project)
+    must(["uv", "run", "black", "--check", "."], project)
+    must(["uv", "run", "ruff", "check", "."], project)
+    must(["uv", "run", "mypy"], project)
+    must(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    must(["uv", "run", "churn-predictor", "info", "--json"], project)
+    if row["include_pre_commit"]:
+        if not row["init_git"]:
+            must(["git", "init", "--quiet"], project)
+        must(["git", "add", "--all"], project)
+        must(["uv", "run", "pre-commit", "run", "--all-files"], project)
+    # The checks leave nothing for git to pick up but the lock file, which users commit.
+    if row["init_git"]:
+        status = must(
+            ["git", "status", "--porcelain", "--untracked-files=all"], project
+        )
+        assert {line[3:] for line in status.splitlines()} <= {"uv.lock"}
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["include_api"]][:1], ids=row_id)
+def test_baked_api_serves_health_over_http(bake: Bake, row: dict[str, Any]) -> None:
+    project = bake(**row)
+    must(["uv", "sync"], project)
+    port = free_port()
+
+    # The console script itself, not "uv run", so that SIGTERM reaches uvicorn directly.
+    server = subprocess.Popen(
+        [str(project / ".venv/bin/churn-predictor"), "serve", "--port", str(port)],
+        cwd=project,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body = get_health(port, server, deadline=time.monotonic() + 60)
+    finally:
+        server.terminate()
+        _, log = server.communicate(timeout=30)
+
+    assert b'"status":"ok"' in body
+    # uvicorn shuts down gracefully (the lifespan's exit runs), then re-raises SIGTERM.
+    assert "API stopping" in log
+    assert server.returncode in (0, -15)
+
+
+def test_hostile_answers_build_and_test(bake: Bake) -> None:
+    """Metadata with quotes, emoji and right-to-left text installs, tests and builds."""
+    text = 'Zoë "Q" O\'Neil — 🚀 数据 שלום \\ #1'
+    project = bake(project_name=text, description=text, author_name=text)
+
+    must(["uv", "sync"], project)
+    must(["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    must(["uv", "build", "--wheel", "--out-dir", "dist"], project)
+
+    [wheel] = (project / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = Parser().parsestr(archive.read(name).decode("utf-8"))
+    assert metadata["Summary"] == text
+    [(author, email)] = getaddresses([metadata["Author-email"]])
+    assert (author, email) == (text, "you@example.com")
