@@ -85,16 +85,46 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         "Makefile",
         "README.md",
         "pyproject.toml",
-        f"{package}/__init__.py",
-        f"{package}/__main__.py",
-        f"{package}/cli.py",
-        f"{package}/config.py",
-        f"{package}/logs.py",
+        "data/README.md",
+        *(
+            f"{package}/{module}.py"
+            for module in (
+                "__init__",
+                "__main__",
+                "cli",
+                "config",
+                "contract",
+                "data",
+                "logs",
+                "metrics",
+                "model",
+                "monitoring",
+                "predict",
+                "promotion",
+                "registry",
+                "sample",
+                "seed",
+                "train",
+            )
+        ),
         f"{package}/py.typed",
-        "tests/conftest.py",
-        "tests/test_cli.py",
-        "tests/test_config.py",
-        "tests/test_logs.py",
+        *(
+            f"tests/{module}.py"
+            for module in (
+                "conftest",
+                "test_cli",
+                "test_config",
+                "test_contract",
+                "test_data",
+                "test_logs",
+                "test_predict",
+                "test_promotion",
+                "test_registry",
+                "test_sample",
+                "test_seed",
+                "test_train",
+            )
+        ),
     }
     if answers["include_api"]:
         files |= {

@@ -1,21 +1,70 @@
-"""Shared fixtures: every test runs in its own folder with no settings from outside."""
+"""Shared fixtures: every test runs in its own folder, with its own MLflow store."""
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import mlflow
 import pytest
 
-from {{ cookiecutter.package_name }}.config import ENV_PREFIX, get_settings
+from {{ cookiecutter.package_name }}.config import (
+    ENV_PREFIX,
+    Settings,
+    get_settings,
+)
+from {{ cookiecutter.package_name }}.data import write_table
+from {{ cookiecutter.package_name }}.sample import make_sample
+
+LOCAL_STORES = ("mlflow.db", "mlruns", "mlartifacts")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_store_left_in_the_project() -> Iterator[None]:
+    """No test may write MLflow data into the working tree."""
+    root = Path.cwd()
+    before = {name for name in LOCAL_STORES if (root / name).exists()}
+    yield
+    after = {name for name in LOCAL_STORES if (root / name).exists()}
+    assert after <= before, f"tests left {sorted(after - before)} in {root}"
+
+
+@pytest.fixture(scope="session")
+def migrated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty sqlite store with MLflow's schema; migrating costs seconds, copying does not."""
+    path = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
+    mlflow.MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
+    return path
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Run in tmp_path (so no .env of the developer is read) with the prefix cleared."""
+def isolated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_store: Path
+) -> Iterator[Path]:
+    """Run in tmp_path with a fresh MLflow store and no settings from outside."""
     for name in list(os.environ):
-        if name.startswith(ENV_PREFIX):
+        if name.startswith((ENV_PREFIX, "MLFLOW_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+    shutil.copyfile(migrated_store, tmp_path / "mlflow.db")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    # MLflow keeps both URIs in globals as well; point them here too.
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def sample_path(tmp_path: Path) -> Path:
+    """600 rows of sample data ending today: enough to train in well under a second."""
+    path = tmp_path / "data" / "churn.csv"
+    write_table(make_sample(rows=600, seed=7), path)
+    return path
+
+
+@pytest.fixture
+def settings(sample_path: Path) -> Settings:
+    return Settings(data_path=sample_path, min_rows=100)

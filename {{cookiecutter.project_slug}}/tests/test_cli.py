@@ -1,8 +1,10 @@
 """The command line, through Typer's runner and once as a real process."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -10,8 +12,10 @@ from typer.testing import CliRunner
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.config import ENV_PREFIX
+from {{ cookiecutter.package_name }}.data import read_table
 
 runner = CliRunner()
+PACKAGE = "{{ cookiecutter.package_name }}"
 
 
 def test_info_json_reports_version_and_settings() -> None:
@@ -32,9 +36,79 @@ def test_bad_setting_exits_2_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> No
     assert f"{ENV_PREFIX}LOG_FORMAT='xml'" in result.stderr
 
 
+def test_sample_train_promote_predict(tmp_path: Path) -> None:
+    made = runner.invoke(app, ["make-sample-data", "--rows", "500"])
+    assert made.exit_code == 0, made.output
+    assert len(read_table(Path("data/churn.csv"))) == 500
+
+    trained = runner.invoke(app, ["train", "--json", "--seed", "3"])
+    assert trained.exit_code == 0, trained.output
+    summary = json.loads(trained.stdout)
+    assert summary["promoted"] is True
+    assert summary["seed"] == 3
+    assert summary["model_version"] == 1
+    assert len(summary["data_sha256"]) == len(summary["model_sha256"]) == 64
+    assert set(summary["metrics"]) == {
+        "roc_auc",
+        "pr_auc",
+        "f1",
+        "accuracy",
+        "log_loss",
+    }
+
+    assert runner.invoke(app, ["promote", "1"]).exit_code == 0
+    missing = runner.invoke(app, ["promote", "9"])
+    assert missing.exit_code == 1
+    assert "has no version 9" in missing.stderr
+
+    predicted = runner.invoke(app, ["predict", "data/churn.csv"])
+    assert predicted.exit_code == 0, predicted.output
+    scored = read_table(Path("data/churn.predictions.csv"))
+    assert {"prediction", "probability"} <= set(scored.columns)
+
+
+def test_bad_data_exits_1_naming_the_column(tmp_path: Path) -> None:
+    runner.invoke(app, ["make-sample-data", "--rows", "300"])
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        Path("data/churn.csv").read_text(encoding="utf-8").replace(",dsl,", ",cable,"),
+        encoding="utf-8",
+    )
+
+    checked = runner.invoke(app, ["check-data", "--data", str(bad)])
+    trained = runner.invoke(app, ["train", "--data", str(bad)])
+
+    for result in (checked, trained):
+        assert result.exit_code == 1
+        assert "'internet_service'" in result.stderr
+        assert "cable" in result.stderr
+
+
+def test_predict_before_any_training_says_to_train() -> None:
+    runner.invoke(app, ["make-sample-data", "--rows", "300"])
+
+    result = runner.invoke(app, ["predict", "data/churn.csv"])
+
+    assert result.exit_code == 1
+    assert "no 'champion' alias" in result.stderr
+
+
+def test_train_runs_as_a_real_process(sample_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", PACKAGE, "train", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, f"{ENV_PREFIX}DATA_PATH": str(sample_path)},
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["promoted"] is True
+
+
 def test_runs_as_a_module() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "--version"],
+        [sys.executable, "-m", PACKAGE, "--version"],
         capture_output=True,
         text=True,
         check=False,

@@ -9,6 +9,7 @@ from {{ cookiecutter.package_name }}.config import (
     ENV_PREFIX,
     ConfigError,
     Settings,
+    env_name,
     load_settings,
 )
 
@@ -60,6 +61,34 @@ def test_env_example_lists_exactly_the_settings() -> None:
     text = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE))
 
-    expected = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    expected = {env_name(name) for name in Settings.model_fields}
 
     assert listed == expected
+
+
+def test_mlflow_variables_keep_their_standard_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    Path(".env").write_text(
+        "MLFLOW_TRACKING_URI=http://mlflow.internal:5000\n", "utf-8"
+    )
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+
+    assert load_settings().mlflow_tracking_uri == "http://mlflow.internal:5000"
+    assert env_name("mlflow_tracking_uri") == "MLFLOW_TRACKING_URI"
+
+
+def test_password_without_username_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "x")
+
+    with pytest.raises(ConfigError, match="set both, or neither"):
+        load_settings()
+
+
+def test_secrets_are_masked_when_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "ci")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "s3cret-value")
+
+    shown = load_settings().model_dump_json()
+
+    assert "s3cret-value" not in shown

@@ -2,9 +2,14 @@
 
 import json
 import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from . import PROJECT_NAME, __version__
 from .config import ConfigError, Settings, load_settings
@@ -15,12 +20,36 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+# Progress and errors go to stderr, so that stdout carries only results (--json).
+console = Console(stderr=True)
+
+DataOption = Annotated[
+    Path | None, typer.Option("--data", help="Data file [default: data_path setting].")
+]
+SeedOption = Annotated[
+    int | None, typer.Option(help="Random seed [default: seed setting].")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
 def _print_version(value: bool) -> None:
     if value:
         typer.echo(f"{{ cookiecutter.project_slug }} {__version__}")
         raise typer.Exit
+
+
+@contextmanager
+def _failures_as_messages() -> Iterator[None]:
+    """Show the project's own errors as a message and exit 1, without a traceback."""
+    # Imported here: the registry pulls in MLflow, which costs seconds to import.
+    from .data import DataError
+    from .registry import RegistryError
+
+    try:
+        yield
+    except (DataError, RegistryError) as error:
+        console.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+        raise typer.Exit(code=1) from None
 
 
 @app.callback()
@@ -47,12 +76,7 @@ def main(
 
 
 @app.command()
-def info(
-    ctx: typer.Context,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document.")
-    ] = False,
-) -> None:
+def info(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Show the version, the Python in use and the effective settings."""
     settings: Settings = ctx.obj
     values = settings.model_dump(mode="json")
@@ -69,6 +93,119 @@ def info(
     typer.echo(f"{PROJECT_NAME} {__version__} on Python {python}")
     for name, value in values.items():
         typer.echo(f"  {name} = {value!r}")
+
+
+@app.command("make-sample-data")
+def make_sample_data(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option(help="File to write [default: data_path setting].")
+    ] = None,
+    rows: Annotated[int, typer.Option(min=1)] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 7,
+    end: Annotated[
+        datetime | None,
+        typer.Option(help="Time of the newest event [default: start of today, UTC]."),
+    ] = None,
+) -> None:
+    """Write a realistic churn sample whose newest rows are from today."""
+    from .data import write_table
+    from .sample import make_sample
+
+    settings: Settings = ctx.obj
+    target = out or settings.data_path
+    with _failures_as_messages():
+        write_table(make_sample(rows=rows, seed=seed, end=end), target)
+    console.print(f"wrote {rows} rows to {target}")
+
+
+@app.command("check-data")
+def check_data(ctx: typer.Context, data: DataOption = None) -> None:
+    """Hold a training file to the data contract; exit 1 listing what it breaks."""
+    from datetime import UTC, timedelta
+
+    from .contract import training_schema
+    from .data import read_table, validate
+
+    settings: Settings = ctx.obj
+    path = data or settings.data_path
+    schema = training_schema(
+        now=datetime.now(UTC),
+        max_age=timedelta(days=settings.max_data_age_days),
+        min_rows=settings.min_rows,
+    )
+    with _failures_as_messages():
+        frame = validate(read_table(path), schema, source=str(path))
+    console.print(f"{path}: {len(frame)} rows meet the contract")
+
+
+@app.command()
+def train(
+    ctx: typer.Context,
+    data: DataOption = None,
+    seed: SeedOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Train, log to MLflow, register; promote to champion only if it is better."""
+    settings: Settings = ctx.obj
+    with _failures_as_messages(), console.status("importing") as status:
+        from .train import train as run_training
+
+        result = run_training(
+            settings,
+            data_path=data,
+            seed=seed,
+            on_step=lambda step: status.update(step),
+        )
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    verdict = "promoted to champion" if result.promoted else "not promoted"
+    console.print(
+        f"{result.model_name} version {result.model_version} {verdict}: {result.reason}\n"
+        f"run {result.run_id}; "
+        + ", ".join(f"{name} {value:.4f}" for name, value in result.metrics.items())
+    )
+
+
+@app.command()
+def promote(
+    ctx: typer.Context,
+    version: Annotated[int, typer.Argument(help="Model version to make champion.")],
+) -> None:
+    """Make a version the champion: a manual promotion or a rollback."""
+    from .registry import Registry
+
+    settings: Settings = ctx.obj
+    with _failures_as_messages():
+        Registry(settings).promote(version)
+    console.print(f"{settings.model_name} version {version} is now the champion")
+
+
+@app.command()
+def predict(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="A .csv, .jsonl or .parquet file.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Where to write [default: <source>.predictions<suffix>]."),
+    ] = None,
+) -> None:
+    """Score a file with the champion; the output adds prediction and probability."""
+    from .predict import score_file
+    from .registry import Registry
+
+    settings: Settings = ctx.obj
+    target = output or source.with_suffix(f".predictions{source.suffix}")
+    with _failures_as_messages():
+        registry = Registry(settings)
+        champion = registry.require_champion()
+        rows = score_file(
+            registry.load(champion), source, target, settings.decision_threshold
+        )
+    console.print(
+        f"scored {rows} rows with {champion.name} version {champion.number} into {target}"
+    )
 {%- if cookiecutter.include_api %}
 
 

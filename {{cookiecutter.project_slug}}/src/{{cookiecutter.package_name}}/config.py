@@ -1,10 +1,20 @@
 """Settings from the environment and ``.env``: the only place that reads either."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, PositiveInt, ValidationError, field_validator
+from pydantic import (
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "{{ cookiecutter.package_name | upper }}_"
@@ -20,7 +30,8 @@ class Settings(BaseSettings):
     """Every knob of the service, with defaults that work on a laptop.
 
     Each field is read from ``{{ cookiecutter.package_name | upper }}_<FIELD>`` in the
-    environment or in ``.env``; the environment wins. ``.env.example`` lists them all.
+    environment or in ``.env`` (the environment wins); MLflow's own variables keep their
+    standard names. ``.env.example`` lists them all.
     """
 
     model_config = SettingsConfigDict(
@@ -28,11 +39,13 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         env_ignore_empty=True,
-        # .env may hold other tools' variables (MLflow, cloud credentials): leave them.
+        # .env may hold other tools' variables (cloud credentials, say): leave them.
         extra="ignore",
         frozen=True,
+        validate_by_name=True,
     )
 
+    # Logging
     log_level: LogLevel = "INFO"
     log_format: Literal["console", "json"] = Field(
         "console",
@@ -43,7 +56,42 @@ class Settings(BaseSettings):
     )
     log_file_max_bytes: PositiveInt = 10_000_000
     log_file_backup_count: PositiveInt = 5
+
+    # Data and training
+    seed: int = 42
+    data_path: Path = Path("data/churn.csv")
+    max_data_age_days: PositiveInt = Field(
+        30, description="the newest row must be at most this old"
+    )
+    min_rows: PositiveInt = 200
+    validation_fraction: float = Field(0.2, gt=0, lt=1)
+    estimator: Literal["logistic_regression", "random_forest"] = "logistic_regression"
+    regularization_c: PositiveFloat = 1.0
+    n_estimators: PositiveInt = 200
+    decision_threshold: float = Field(0.5, gt=0, lt=1)
+
+    # Tracking, registry and the promotion gate
+    mlflow_tracking_uri: str = Field(
+        "sqlite:///mlflow.db", validation_alias="MLFLOW_TRACKING_URI"
+    )
+    mlflow_tracking_username: str | None = Field(
+        None, validation_alias="MLFLOW_TRACKING_USERNAME"
+    )
+    mlflow_tracking_password: SecretStr | None = Field(
+        None, validation_alias="MLFLOW_TRACKING_PASSWORD"
+    )
+    mlflow_http_timeout_s: PositiveInt = 20
+    mlflow_http_max_retries: NonNegativeInt = 2
+    artifact_dir: Path = Field(
+        Path("mlartifacts"), description="where a local (sqlite) store keeps artifacts"
+    )
+    experiment_name: str = "{{ cookiecutter.project_slug }}"
+    model_name: str = "{{ cookiecutter.project_slug }}"
+    primary_metric: Literal["roc_auc", "pr_auc", "f1", "accuracy"] = "roc_auc"
+    min_primary_metric: float = Field(0.6, ge=0, le=1)
 {%- if cookiecutter.include_api %}
+
+    # HTTP API
     api_host: str = Field(
         "127.0.0.1", description="0.0.0.0 to listen on every interface"
     )
@@ -55,16 +103,36 @@ class Settings(BaseSettings):
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @model_validator(mode="after")
+    def _password_needs_username(self) -> Self:
+        if self.mlflow_tracking_password and not self.mlflow_tracking_username:
+            raise ValueError(
+                "MLFLOW_TRACKING_PASSWORD is set but MLFLOW_TRACKING_USERNAME is not: "
+                "set both, or neither"
+            )
+        return self
+
+
+def env_name(field: str) -> str:
+    """The variable a field is read from: its alias, or the prefixed field name."""
+    info = Settings.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, str):
+        return info.validation_alias
+    aliases = {f.validation_alias for f in Settings.model_fields.values()}
+    return field if field in aliases else f"{ENV_PREFIX}{field.upper()}"
+
 
 def describe_errors(error: ValidationError) -> str:
     """Turn pydantic's report into one line per bad variable, with the value and the fix."""
     lines = []
     for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"])
-        variable = f"{ENV_PREFIX}{field.upper()}"
+        if item["loc"]:
+            where = f"{env_name(str(item['loc'][0]))}={item.get('input')!r}"
+        else:  # a rule across fields
+            where = "settings"
         lines.append(
-            f"{variable}={item.get('input')!r}: {item['msg']}. "
-            f"Fix it in the environment or in .env (see .env.example)."
+            f"{where}: {item['msg']}. "
+            "Fix it in the environment or in .env (see .env.example)."
         )
     return "\n".join(lines)
 
@@ -85,3 +153,21 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
 def get_settings() -> Settings:
     """Return the process-wide settings, built on first use (never at import time)."""
     return load_settings()
+
+
+def export_mlflow_environment(settings: Settings) -> None:
+    """Hand credentials and HTTP limits to MLflow, which reads only its own variables.
+
+    Done here so that values from ``.env`` reach MLflow too, and so that this module
+    stays the only one that touches the environment.
+    """
+    os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(settings.mlflow_http_timeout_s)
+    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = str(
+        settings.mlflow_http_max_retries
+    )
+    if settings.mlflow_tracking_username:
+        os.environ["MLFLOW_TRACKING_USERNAME"] = settings.mlflow_tracking_username
+    if settings.mlflow_tracking_password:
+        os.environ["MLFLOW_TRACKING_PASSWORD"] = (
+            settings.mlflow_tracking_password.get_secret_value()
+        )

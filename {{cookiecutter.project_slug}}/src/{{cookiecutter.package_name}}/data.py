@@ -1,0 +1,148 @@
+"""Reading data files and holding them to the contract at every boundary."""
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from .contract import ENTITY_ID, EVENT_TIME, TARGET
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES = (".csv", ".jsonl", ".parquet")
+MAX_VALUES_SHOWN = 5
+
+
+class DataError(Exception):
+    """Data that cannot be used: the message says where, which rule, and what to do."""
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a .csv, .jsonl or .parquet file; entity ids are kept as text."""
+    if not path.is_file():
+        raise DataError(
+            f"No data file at '{path}'. Create a sample with "
+            f"'{{ cookiecutter.project_slug }} make-sample-data', or pass --data PATH."
+        )
+    try:
+        if path.suffix == ".csv":
+            return pd.read_csv(path, dtype={ENTITY_ID: str})
+        if path.suffix == ".jsonl":
+            return pd.read_json(path, lines=True, dtype={ENTITY_ID: str})
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+    except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
+        raise DataError(f"Could not read '{path}': {error}") from error
+    raise DataError(
+        f"Cannot read '{path}': unknown file type {path.suffix!r}. "
+        f"Use one of {', '.join(SUFFIXES)}."
+    )
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write by suffix, like ``read_table`` reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif path.suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True, date_format="iso")
+    elif path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        raise DataError(
+            f"Cannot write '{path}': unknown file type {path.suffix!r}. "
+            f"Use one of {', '.join(SUFFIXES)}."
+        )
+
+
+def validate(
+    frame: pd.DataFrame, schema: pa.DataFrameSchema, source: str
+) -> pd.DataFrame:
+    """Return the frame coerced to the schema, or raise DataError listing every broken rule."""
+    try:
+        return schema.validate(frame, lazy=True)
+    except SchemaErrors as error:
+        raise DataError(describe_failures(error, source)) from None
+
+
+def describe_failures(error: SchemaErrors, source: str) -> str:
+    """One line per (column, rule): the rule, a few offending values and how many rows."""
+    lines = [f"{source} breaks the data contract:"]
+    for (column, check), group in _failures_by_column(error.failure_cases):
+        values = group["failure_case"].drop_duplicates().head(MAX_VALUES_SHOWN).tolist()
+        rows = int(group["index"].notna().sum())
+        where = f" in {rows} row{'s' if rows > 1 else ''}" if rows else ""
+        rule = f"{RULES[check]} ({check})" if check in RULES else check
+        lines.append(f"  column {column!r}: {rule}{where}; offending values: {values}")
+    return "\n".join(lines)
+
+
+# Plain words for pandera's built-in rule names; the name itself is kept beside them.
+RULES = {
+    "column_in_dataframe": "a required column is missing",
+    "column_in_schema": "the column is not in the contract",
+    "field_uniqueness": "values must be unique",
+    "not_nullable": "values must not be empty",
+}
+
+
+def _failures_by_column(
+    cases: pd.DataFrame,
+) -> Iterator[tuple[tuple[str, str], pd.DataFrame]]:
+    """Group failures by column; table-level ones name the column they concern, if any."""
+    cases = cases.astype({"column": "object", "check": "object"}).copy()
+    table_level = cases["schema_context"] == "DataFrameSchema"
+    names_a_column = cases["check"].isin(["column_in_dataframe", "column_in_schema"])
+    cases.loc[table_level & names_a_column, "column"] = cases["failure_case"]
+    cases.loc[table_level & ~names_a_column, "column"] = "(table)"
+    # A value that cannot be converted also fails the dtype and range checks after it:
+    # report the conversion alone.
+    check = cases["check"].astype(str)
+    unconvertible = set(cases.loc[check.str.startswith("coerce_dtype"), "column"])
+    follow_on = (
+        cases["column"].isin(unconvertible)
+        & ~check.str.startswith("coerce_dtype")
+        & (
+            check.str.startswith("dtype(")
+            | cases["failure_case"].astype(str).str.startswith("TypeError(")
+        )
+    )
+    cases = cases[~follow_on]
+    for key, group in cases.groupby(["column", "check"], sort=False):
+        yield (str(key[0]), str(key[1])), group
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def time_split(
+    frame: pd.DataFrame, validation_fraction: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train on the older rows and validate on the newer ones, as the model will be used.
+
+    Raises:
+        DataError: the newer rows hold a single class, so they cannot rank a model.
+    """
+    ordered = frame.sort_values(EVENT_TIME, kind="stable")
+    cut = round(len(ordered) * (1 - validation_fraction))
+    train, validation = ordered.iloc[:cut], ordered.iloc[cut:]
+    if validation[TARGET].nunique() < 2:
+        raise DataError(
+            f"The newest {len(validation)} rows (the validation window) hold only "
+            f"{TARGET}={validation[TARGET].iloc[0]}: add data or raise VALIDATION_FRACTION."
+        )
+    logger.info(
+        "time split: %d rows to train, %d newer rows to validate",
+        len(train),
+        len(validation),
+    )
+    return train, validation

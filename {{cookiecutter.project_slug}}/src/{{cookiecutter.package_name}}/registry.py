@@ -1,0 +1,195 @@
+"""MLflow: the only module that talks to the tracking store and the model registry."""
+
+import logging
+from dataclasses import dataclass
+from importlib.metadata import version as installed_version
+from typing import Any
+from urllib.parse import urlparse
+
+import mlflow
+import mlflow.sklearn
+import pandas as pd
+import skops.io
+from mlflow import MlflowClient
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from sklearn.pipeline import Pipeline
+
+from .config import Settings, export_mlflow_environment
+
+logger = logging.getLogger(__name__)
+
+CHAMPION = "champion"
+# Given explicitly: left to itself MLflow infers them, which costs seconds per model.
+MODEL_REQUIREMENTS = ("scikit-learn", "skops", "pandas", "numpy")
+
+
+def trusted_types(pipeline: Pipeline) -> list[str]:
+    """Types skops must be told to trust when loading this pipeline back.
+
+    skops loads only types it knows to be safe. The pipeline was fitted by this very
+    run, so whatever it holds (a numpy dtype, a forest's trees) is ours to trust.
+    """
+    return sorted(skops.io.get_untrusted_types(data=skops.io.dumps(pipeline)))
+
+
+class RegistryError(Exception):
+    """The registry cannot do what was asked; the message says what to do instead."""
+
+
+class NoChampionError(RegistryError):
+    """No version of the model holds the champion alias yet."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One registered model version, as this project uses it."""
+
+    name: str
+    number: int
+    run_id: str
+    tags: dict[str, str]
+
+    @classmethod
+    def from_mlflow(cls, version: ModelVersion) -> "Version":
+        return cls(
+            version.name, int(version.version), version.run_id or "", dict(version.tags)
+        )
+
+
+class Registry:
+    """Runs, model versions and the champion alias of ``settings.model_name``."""
+
+    def __init__(self, settings: Settings) -> None:
+        export_mlflow_environment(settings)
+        self.settings = settings
+        self.name = settings.model_name
+        uri = settings.mlflow_tracking_uri
+        # Set for the fluent API (start_run, log_model) and passed to the client alike.
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_registry_uri(uri)
+        self.client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        self.is_local = urlparse(uri).scheme in ("sqlite", "file", "")
+
+    def experiment_id(self) -> str:
+        experiment = self.client.get_experiment_by_name(self.settings.experiment_name)
+        if experiment is not None:
+            return str(experiment.experiment_id)
+        # A local store keeps artifacts in the project; a server decides for itself.
+        location = (
+            self.settings.artifact_dir.resolve().as_uri() if self.is_local else None
+        )
+        return self.client.create_experiment(
+            self.settings.experiment_name, artifact_location=location
+        )
+
+    def log_training(
+        self,
+        *,
+        pipeline: Pipeline,
+        example: pd.DataFrame,
+        params: dict[str, Any],
+        metrics: dict[str, float],
+        tags: dict[str, str],
+        documents: dict[str, dict[str, Any]],
+    ) -> tuple[str, Version]:
+        """Log one run with its model and register the model; return (run id, version)."""
+        with mlflow.start_run(experiment_id=self.experiment_id()) as run:
+            mlflow.log_params(params)
+            mlflow.log_metrics(metrics)
+            mlflow.set_tags(tags)
+            for file_name, document in documents.items():
+                mlflow.log_dict(document, file_name)
+            info = mlflow.sklearn.log_model(
+                pipeline,
+                name="model",
+                signature=infer_signature(
+                    example, pipeline.predict_proba(example)[:, 1]
+                ),
+                input_example=example,
+                registered_model_name=self.name,
+                skops_trusted_types=trusted_types(pipeline),
+                pip_requirements=[
+                    f"{package}=={installed_version(package)}"
+                    for package in MODEL_REQUIREMENTS
+                ],
+            )
+        if info.registered_model_version is None:
+            raise RegistryError(f"MLflow did not register a version of {self.name!r}")
+        version = self.get(int(info.registered_model_version))
+        logger.info(
+            "run %s registered %s version %d",
+            run.info.run_id,
+            self.name,
+            version.number,
+        )
+        return run.info.run_id, version
+
+    def get(self, number: int) -> Version:
+        try:
+            return Version.from_mlflow(
+                self.client.get_model_version(self.name, str(number))
+            )
+        except MlflowException:
+            known = ", ".join(str(v.number) for v in self.versions()) or "none"
+            raise RegistryError(
+                f"Model {self.name!r} has no version {number}; its versions: {known}"
+            ) from None
+
+    def versions(self) -> list[Version]:
+        try:
+            found = self.client.search_model_versions(f"name='{self.name}'")
+        except MlflowException:
+            return []
+        return sorted((Version.from_mlflow(v) for v in found), key=lambda v: v.number)
+
+    def champion(self) -> Version | None:
+        try:
+            return Version.from_mlflow(
+                self.client.get_model_version_by_alias(self.name, CHAMPION)
+            )
+        except MlflowException as error:
+            # MLflow answers a missing alias or a missing model with these codes.
+            if error.error_code in (
+                "RESOURCE_DOES_NOT_EXIST",
+                "INVALID_PARAMETER_VALUE",
+            ):
+                return None
+            raise
+
+    def require_champion(self) -> Version:
+        champion = self.champion()
+        if champion is None:
+            raise NoChampionError(
+                f"Model {self.name!r} has no {CHAMPION!r} alias; "
+                "run '{{ cookiecutter.project_slug }} train' first"
+            )
+        return champion
+
+    def load(self, version: Version) -> Pipeline:
+        try:
+            model: Pipeline = mlflow.sklearn.load_model(
+                f"models:/{self.name}/{version.number}"
+            )
+        except MlflowException as error:
+            raise RegistryError(
+                f"Could not load {self.name!r} version {version.number}: {error.message}"
+            ) from error
+        return model
+
+    def promote(self, number: int) -> Version:
+        """Point the champion alias at a version (also how to roll back) and read it back."""
+        version = self.get(number)
+        self.client.set_registered_model_alias(self.name, CHAMPION, str(number))
+        champion = self.champion()
+        if champion is None or champion.number != number:
+            raise RegistryError(
+                f"Setting {CHAMPION!r} to version {number} did not take"
+            )
+        logger.info("%s version %d is now %s", self.name, number, CHAMPION)
+        return version
+
+    def tag(self, number: int, tags: dict[str, str]) -> None:
+        for key, value in tags.items():
+            self.client.set_model_version_tag(self.name, str(number), key, value)

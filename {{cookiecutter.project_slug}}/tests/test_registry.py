@@ -1,0 +1,27 @@
+"""The registry's answers when there is nothing to find."""
+
+import pytest
+
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.registry import (
+    NoChampionError,
+    Registry,
+    RegistryError,
+)
+
+
+def test_empty_registry_has_no_champion_and_says_what_to_run(
+    settings: Settings,
+) -> None:
+    registry = Registry(settings)
+
+    assert registry.champion() is None
+    with pytest.raises(
+        NoChampionError, match=r"has no 'champion' alias; run '.* train' first"
+    ):
+        registry.require_champion()
+
+
+def test_promoting_a_missing_version_lists_the_versions(settings: Settings) -> None:
+    with pytest.raises(RegistryError, match=r"has no version 7; its versions: none"):
+        Registry(settings).promote(7)
