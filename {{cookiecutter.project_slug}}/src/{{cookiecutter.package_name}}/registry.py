@@ -9,7 +9,6 @@ from urllib.parse import urlparse
 import mlflow
 import mlflow.sklearn
 import pandas as pd
-import skops.io
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
@@ -31,6 +30,8 @@ def trusted_types(pipeline: Pipeline) -> list[str]:
     skops loads only types it knows to be safe. The pipeline was fitted by this very
     run, so whatever it holds (a numpy dtype, a forest's trees) is ours to trust.
     """
+    import skops.io  # only training needs it; importing it costs about a second
+
     return sorted(skops.io.get_untrusted_types(data=skops.io.dumps(pipeline)))
 
 
