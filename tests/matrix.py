@@ -95,10 +95,12 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
                 "config",
                 "contract",
                 "data",
+                "errors",
                 "logs",
                 "metrics",
                 "model",
                 "monitoring",
+                "onnx_model",
                 "predict",
                 "promotion",
                 "registry",
@@ -111,12 +113,14 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         *(
             f"tests/{module}.py"
             for module in (
+                "__init__",
                 "conftest",
                 "test_cli",
                 "test_config",
                 "test_contract",
                 "test_data",
                 "test_logs",
+                "test_monitoring",
                 "test_predict",
                 "test_promotion",
                 "test_registry",
@@ -127,13 +131,16 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         ),
     }
     if answers["include_api"]:
+        api = ("__init__", "app", "deps", "metrics", "prediction_log", "schemas", "serving")
+        routes = ("admin", "health", "metrics", "model", "predict")
+        files |= {f"{package}/api/{module}.py" for module in api}
+        files |= {f"{package}/api/routes/{module}.py" for module in ("__init__", *routes)}
+        files |= {f"tests/api/routes/test_{module}.py" for module in routes}
         files |= {
-            f"{package}/api/__init__.py",
-            f"{package}/api/app.py",
-            f"{package}/api/schemas.py",
-            f"{package}/api/routes/__init__.py",
-            f"{package}/api/routes/health.py",
-            "tests/api/routes/test_health.py",
+            "tests/api/__init__.py",
+            "tests/api/conftest.py",
+            "tests/api/routes/__init__.py",
+            "tests/api/test_server.py",
         }
     if answers["include_docker"]:
         files |= {"Dockerfile", ".dockerignore"}

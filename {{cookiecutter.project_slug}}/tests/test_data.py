@@ -10,12 +10,12 @@ import pytest
 
 from {{ cookiecutter.package_name }}.contract import training_schema
 from {{ cookiecutter.package_name }}.data import (
-    DataError,
     read_table,
     time_split,
     validate,
     write_table,
 )
+from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.sample import make_sample
 
 NOW = datetime(2030, 6, 1, tzinfo=UTC)

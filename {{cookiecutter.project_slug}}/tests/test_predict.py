@@ -6,10 +6,10 @@ import pytest
 
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.data import (
-    DataError,
     read_table,
     write_table,
 )
+from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.predict import (
     predict,
     score_file,

@@ -3,11 +3,11 @@
 import pytest
 
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.registry import (
+from {{ cookiecutter.package_name }}.errors import (
     NoChampionError,
-    Registry,
     RegistryError,
 )
+from {{ cookiecutter.package_name }}.registry import Registry
 
 
 def test_empty_registry_has_no_champion_and_says_what_to_run(

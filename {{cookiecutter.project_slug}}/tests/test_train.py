@@ -15,11 +15,11 @@ from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.data import (
-    DataError,
     file_sha256,
     read_table,
     write_table,
 )
+from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.registry import Registry
 from {{ cookiecutter.package_name }}.train import train
 

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from . import PROJECT_NAME, __version__
 from .config import ConfigError, Settings, load_settings
+from .errors import DataError, RegistryError
 from .logs import configure_logging
 
 app = typer.Typer(
@@ -41,10 +42,6 @@ def _print_version(value: bool) -> None:
 @contextmanager
 def _failures_as_messages() -> Iterator[None]:
     """Show the project's own errors as a message and exit 1, without a traceback."""
-    # Imported here: the registry pulls in MLflow, which costs seconds to import.
-    from .data import DataError
-    from .registry import RegistryError
-
     try:
         yield
     except (DataError, RegistryError) as error:
@@ -206,6 +203,55 @@ def predict(
     console.print(
         f"scored {rows} rows with {champion.name} version {champion.number} into {target}"
     )
+
+
+@app.command()
+def drift(
+    ctx: typer.Context,
+    source: Annotated[
+        Path,
+        typer.Argument(help="A prediction log (JSONL) or a data file of served rows."),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Compare served inputs with the champion's training data (PSI per feature).
+
+    Exits 1 when any feature's PSI is above the drift_psi_threshold setting.
+    """
+    import pandas as pd
+
+    from .data import read_table
+    from .monitoring import drift as measure_drift
+    from .registry import Registry
+
+    settings: Settings = ctx.obj
+    with _failures_as_messages():
+        inputs = read_table(source)
+        if "inputs" in inputs.columns:  # a prediction log: one sample of rows a line
+            inputs = pd.DataFrame([row for rows in inputs["inputs"] for row in rows])
+        registry = Registry(settings)
+        champion = registry.require_champion()
+        reference = registry.download(champion, "reference_statistics.json")
+        if reference is None:
+            raise RegistryError(
+                f"{champion.name} version {champion.number} has no reference statistics"
+            )
+        report = measure_drift(json.loads(reference), inputs)
+    drifted = sorted(
+        n for n, psi in report.items() if psi > settings.drift_psi_threshold
+    )
+    if as_json:
+        typer.echo(json.dumps({"psi": report, "drifted": drifted, "rows": len(inputs)}))
+    else:
+        for name, psi in report.items():
+            mark = "DRIFT" if name in drifted else "ok"
+            console.print(f"{name:<20} PSI {psi:8.4f}  {mark}")
+    if drifted:
+        console.print(
+            f"{len(drifted)} feature(s) drifted past PSI {settings.drift_psi_threshold}: "
+            + ", ".join(drifted)
+        )
+        raise typer.Exit(code=1)
 {%- if cookiecutter.include_api %}
 
 
@@ -218,19 +264,50 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="Port to listen on [default: api_port].")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes [default: api_workers]."),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API with uvicorn."""
+    """Serve the HTTP API with uvicorn (access log off: /metrics counts requests)."""
     # Imported here so that the other commands start without the web stack.
     import uvicorn
 
     from .api import create_app
 
     settings: Settings = ctx.obj
+    count = workers or settings.api_workers
     uvicorn.run(
-        create_app(settings),
+        # Several workers each build their own app from the environment's settings.
+        create_app(settings) if count == 1 else f"{__package__}.api:create_app",
+        factory=count > 1,
+        workers=count,
         host=host or settings.api_host,
         port=port or settings.api_port,
         # Logging is configured by configure_logging(); keep uvicorn from replacing it.
         log_config=None,
+        access_log=False,
     )
+
+
+@app.command("export-openapi")
+def export_openapi(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("docs/api"),
+) -> None:
+    """Write the OpenAPI document and the /predict request JSON Schema for consumers."""
+    from .api import create_app
+    from .api.schemas import request_model
+
+    settings: Settings = ctx.obj
+    out.mkdir(parents=True, exist_ok=True)
+    documents = {
+        "openapi.json": create_app(settings).openapi(),
+        "predict-request.schema.json": request_model(
+            settings.api_max_batch
+        ).model_json_schema(),
+    }
+    for name, document in documents.items():
+        (out / name).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        console.print(f"wrote {out / name}")
 {%- endif %}

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     regularization_c: PositiveFloat = 1.0
     n_estimators: PositiveInt = 200
     decision_threshold: float = Field(0.5, gt=0, lt=1)
+    onnx_tolerance: PositiveFloat = Field(
+        1e-5, description="largest ONNX vs scikit-learn gap allowed for ONNX serving"
+    )
+    drift_psi_threshold: PositiveFloat = Field(
+        0.2, description="a feature whose PSI exceeds this has drifted"
+    )
 
     # Tracking, registry and the promotion gate
     mlflow_tracking_uri: str = Field(
@@ -96,6 +102,23 @@ class Settings(BaseSettings):
         "127.0.0.1", description="0.0.0.0 to listen on every interface"
     )
     api_port: int = Field(8000, ge=1, le=65535)
+    api_workers: PositiveInt = 1
+    api_key: SecretStr | None = Field(
+        None, description="when set, /predict, /model and /admin need X-API-Key"
+    )
+    api_max_batch: PositiveInt = Field(1000, description="instances per request")
+    api_max_body_bytes: PositiveInt = 1_000_000
+    api_reload_interval_s: NonNegativeInt = Field(
+        30, description="how often to check the champion alias; 0 turns it off"
+    )
+    prediction_log_path: Path | None = Field(
+        Path("logs/predictions.jsonl"), description="one JSON line per request"
+    )
+    prediction_log_max_bytes: PositiveInt = 50_000_000
+    prediction_log_backup_count: PositiveInt = 5
+    prediction_log_sample_rows: NonNegativeInt = Field(
+        10, description="inputs logged per request, for drift checks"
+    )
 {%- endif %}
 
     @field_validator("log_level", mode="before")

@@ -52,6 +52,16 @@ FEATURES: tuple[Numeric | Categorical, ...] = (
     ),
     Categorical("internet_service", ("dsl", "fiber", "none")),
 )
+# One valid row: the example in the API docs and in tests.
+EXAMPLE: dict[str, Any] = {
+    "tenure_months": 14,
+    "monthly_charges": 74.5,
+    "total_charges": 1043.0,
+    "support_calls": 3,
+    "contract": "month-to-month",
+    "payment_method": "electronic-check",
+    "internet_service": "fiber",
+}
 NUMERIC = tuple(f.name for f in FEATURES if isinstance(f, Numeric))
 CATEGORICAL = tuple(f.name for f in FEATURES if isinstance(f, Categorical))
 FEATURE_NAMES = tuple(f.name for f in FEATURES)

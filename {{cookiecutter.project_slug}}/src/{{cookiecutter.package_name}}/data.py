@@ -10,15 +10,12 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from .contract import ENTITY_ID, EVENT_TIME, TARGET
+from .errors import DataError
 
 logger = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".jsonl", ".parquet")
 MAX_VALUES_SHOWN = 5
-
-
-class DataError(Exception):
-    """Data that cannot be used: the message says where, which rule, and what to do."""
 
 
 def read_table(path: Path) -> pd.DataFrame:

@@ -1,12 +1,16 @@
 """MLflow: the only module that talks to the tracking store and the model registry."""
 
 import logging
+import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import version as installed_version
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import mlflow
+import mlflow.artifacts
 import mlflow.sklearn
 import pandas as pd
 from mlflow import MlflowClient
@@ -16,6 +20,7 @@ from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 
 from .config import Settings, export_mlflow_environment
+from .errors import NoChampionError, RegistryError
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +38,6 @@ def trusted_types(pipeline: Pipeline) -> list[str]:
     import skops.io  # only training needs it; importing it costs about a second
 
     return sorted(skops.io.get_untrusted_types(data=skops.io.dumps(pipeline)))
-
-
-class RegistryError(Exception):
-    """The registry cannot do what was asked; the message says what to do instead."""
-
-
-class NoChampionError(RegistryError):
-    """No version of the model holds the champion alias yet."""
 
 
 @dataclass(frozen=True)
@@ -94,14 +91,25 @@ class Registry:
         metrics: dict[str, float],
         tags: dict[str, str],
         documents: dict[str, dict[str, Any]],
+        files: dict[str, bytes],
     ) -> tuple[str, Version]:
-        """Log one run with its model and register the model; return (run id, version)."""
-        with mlflow.start_run(experiment_id=self.experiment_id()) as run:
+        """Log one run with its model and register the model; return (run id, version).
+
+        ``documents`` are logged as JSON, ``files`` as they are, both by artifact path.
+        """
+        with (
+            mlflow.start_run(experiment_id=self.experiment_id()) as run,
+            tempfile.TemporaryDirectory() as folder,
+        ):
             mlflow.log_params(params)
             mlflow.log_metrics(metrics)
             mlflow.set_tags(tags)
             for file_name, document in documents.items():
                 mlflow.log_dict(document, file_name)
+            for artifact_path, content in files.items():
+                local = Path(folder) / Path(artifact_path).name
+                local.write_bytes(content)
+                mlflow.log_artifact(str(local), str(Path(artifact_path).parent))
             info = mlflow.sklearn.log_model(
                 pipeline,
                 name="model",
@@ -167,6 +175,23 @@ class Registry:
                 "run '{{ cookiecutter.project_slug }} train' first"
             )
         return champion
+
+    def download(self, version: Version, artifact_path: str) -> bytes | None:
+        """An artifact of the version's run, or None when the run has no such file."""
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                local = mlflow.artifacts.download_artifacts(
+                    run_id=version.run_id, artifact_path=artifact_path, dst_path=folder
+                )
+            except (MlflowException, OSError):
+                return None
+            return Path(local).read_bytes()
+
+    def run_summary(self, version: Version) -> tuple[dict[str, float], datetime]:
+        """The metrics of the run that produced a version, and when it started."""
+        run = self.client.get_run(version.run_id)
+        started = datetime.fromtimestamp(run.info.start_time / 1000, UTC)
+        return dict(run.data.metrics), started
 
     def load(self, version: Version) -> Pipeline:
         try:

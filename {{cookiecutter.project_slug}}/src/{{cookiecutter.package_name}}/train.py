@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -20,11 +21,15 @@ from .data import file_sha256, read_table, time_split, validate
 from .metrics import classification_metrics
 from .model import build_pipeline, model_params
 from .monitoring import reference_statistics
+from .onnx_model import convert, max_difference
 from .promotion import decide
 from .registry import Registry
 from .seed import seed_everything
 
 logger = logging.getLogger(__name__)
+
+
+ONNX_ARTIFACT = "serving/model.onnx"
 
 
 class TrainResult(BaseModel):
@@ -44,6 +49,8 @@ class TrainResult(BaseModel):
     model_sha256: str
     rows_train: int
     rows_validation: int
+    serving_backend: Literal["onnx", "sklearn"]
+    onnx_max_difference: float | None
     seconds: dict[str, float]
 
 
@@ -108,6 +115,22 @@ def train(
         model_sha256 = hashlib.sha256(pickle.dumps(pipeline, protocol=5)).hexdigest()
         logger.info("validation metrics %s", metrics)
 
+    with step("convert to onnx"):
+        onnx_model = convert(pipeline)
+        difference = None
+        if onnx_model is not None:
+            difference = max_difference(onnx_model, pipeline, features)
+            if difference > settings.onnx_tolerance:
+                # Serve the exact model rather than a fast approximation of it.
+                logger.warning(
+                    "ONNX probabilities differ by %.2e (over %.0e): serving will use "
+                    "scikit-learn",
+                    difference,
+                    settings.onnx_tolerance,
+                )
+                onnx_model = None
+        backend: Literal["onnx", "sklearn"] = "onnx" if onnx_model else "sklearn"
+
     registry = Registry(settings)
     metric = settings.primary_metric
     with step("score champion"):
@@ -135,12 +158,14 @@ def train(
                 "rows_train": str(len(train_rows)),
                 "rows_validation": str(len(validation_rows)),
                 "template_version": TEMPLATE_VERSION,
+                "serving_backend": backend,
                 **({"git_commit": commit} if commit else {}),
             },
             documents={
                 "contract.json": describe(),
                 "reference_statistics.json": reference_statistics(train_rows),
             },
+            files={ONNX_ARTIFACT: onnx_model} if onnx_model else {},
         )
 
     with step("gate"):
@@ -181,5 +206,7 @@ def train(
         model_sha256=model_sha256,
         rows_train=len(train_rows),
         rows_validation=len(validation_rows),
+        serving_backend=backend,
+        onnx_max_difference=difference,
         seconds=seconds,
     )

@@ -1,30 +1,104 @@
-"""The FastAPI app factory."""
+"""The FastAPI app factory: the champion is loaded once, in the lifespan."""
 
+import asyncio
+import contextlib
+import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from .. import PROJECT_NAME, __version__
 from ..config import Settings, get_settings
-from .routes import health
+from .deps import require_api_key
+from .metrics import ServiceMetrics, TimingMiddleware
+from .prediction_log import PredictionLog
+from .routes import admin, health, metrics, model, predict
+from .schemas import request_model
+from .serving import ModelHolder
 
 logger = logging.getLogger(__name__)
+
+
+async def poll_champion(holder: ModelHolder, interval_s: float) -> None:
+    """Reload whenever the champion alias moves; a failed check keeps the old model."""
+    while True:
+        await asyncio.sleep(interval_s)
+        await asyncio.to_thread(holder.reload)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings, the server uses the environment's."""
     if settings is None:
         settings = get_settings()
+    holder = ModelHolder(settings)
+    service_metrics = ServiceMetrics()
+    prediction_log = PredictionLog(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("API %s starting", __version__)
+        await asyncio.to_thread(holder.reload)
+        if holder.model is not None:
+            service_metrics.model_version.set(holder.model.version)
+        # Everything loaded so far lives for the whole process: keep the garbage
+        # collector from walking it on every collection (long pauses otherwise).
+        gc.collect()
+        gc.freeze()
+        poller = None
+        if settings.api_reload_interval_s:
+            poller = asyncio.create_task(
+                poll_champion(holder, settings.api_reload_interval_s)
+            )
         yield
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+        prediction_log.close()
         logger.info("API stopping")
 
-    app = FastAPI(title=PROJECT_NAME, version=__version__, lifespan=lifespan)
+    body_model = request_model(settings.api_max_batch)
+    app = FastAPI(
+        title=PROJECT_NAME,
+        version=__version__,
+        lifespan=lifespan,
+        max_body_size=settings.api_max_body_bytes,
+    )
     app.state.settings = settings
+    app.state.models = holder
+    app.state.metrics = service_metrics
+    app.state.prediction_log = prediction_log
+    app.state.request_model = body_model
+    protected = [Depends(require_api_key)]
     app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(model.router, dependencies=protected)
+    app.include_router(admin.router, dependencies=protected)
+    app.include_router(predict.router, dependencies=protected)
+    app.add_middleware(TimingMiddleware, metrics=service_metrics)
+    app.openapi = _openapi_with(app, body_model)  # type: ignore[method-assign]
     return app
+
+
+def _openapi_with(app: FastAPI, body_model: type[Any]) -> Callable[[], dict[str, Any]]:
+    """The generated OpenAPI document, plus the /predict body the handler validates."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schema = body_model.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            components.update(schema.pop("$defs", {}))
+            components[body_model.__name__] = schema
+            operation = document["paths"]["/predict"]["post"]
+            operation["requestBody"] = predict.request_body_openapi(body_model)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    return openapi

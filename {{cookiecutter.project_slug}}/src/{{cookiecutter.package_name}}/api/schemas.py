@@ -1,8 +1,11 @@
-"""Request and response bodies, named for their role."""
+"""Request and response bodies, named for their role; the request comes from the contract."""
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from ..contract import EXAMPLE, FEATURES, Categorical
 
 
 class HealthResponse(BaseModel):
@@ -10,3 +13,76 @@ class HealthResponse(BaseModel):
 
     status: Literal["ok"] = "ok"
     version: str
+
+
+class ReadyResponse(BaseModel):
+    """Readiness: a model is loaded and can answer predictions."""
+
+    status: Literal["ready"] = "ready"
+    model_name: str
+    model_version: int
+
+
+class ModelInfo(BaseModel):
+    """What is being served, and how it was trained."""
+
+    name: str
+    version: int
+    run_id: str
+    backend: Literal["onnx", "sklearn"]
+    metrics: dict[str, float]
+    trained_at: datetime
+    input_schema: dict[str, Any]
+
+
+class Prediction(BaseModel):
+    prediction: int = Field(
+        ge=0, le=1, description="1: the customer is likely to churn"
+    )
+    probability: float = Field(ge=0, le=1)
+
+
+class PredictResponse(BaseModel):
+    model_name: str
+    model_version: int
+    predictions: list[Prediction]
+
+
+def instance_model() -> type[BaseModel]:
+    """One row to score, with the contract's types, ranges and categories; nothing else."""
+    fields: dict[str, Any] = {}
+    for feature in FEATURES:
+        if isinstance(feature, Categorical):
+            kind: Any = Literal[feature.categories]
+            fields[feature.name] = (kind, Field(description=feature.description))
+        else:
+            kind = int if feature.integer else float
+            if feature.nullable:
+                kind = kind | None
+            fields[feature.name] = (
+                kind,
+                Field(
+                    ge=feature.minimum,
+                    le=feature.maximum,
+                    description=feature.description,
+                ),
+            )
+    return create_model(
+        "Instance",
+        __config__=ConfigDict(
+            extra="forbid", json_schema_extra={"examples": [EXAMPLE]}
+        ),
+        **fields,
+    )
+
+
+def request_model(max_batch: int) -> type[BaseModel]:
+    """The /predict body: 1 to ``max_batch`` instances."""
+    instance = instance_model()
+    return create_model(
+        "PredictRequest",
+        __config__=ConfigDict(
+            extra="forbid", json_schema_extra={"examples": [{"instances": [EXAMPLE]}]}
+        ),
+        instances=(list[instance], Field(min_length=1, max_length=max_batch)),  # type: ignore[valid-type]
+    )

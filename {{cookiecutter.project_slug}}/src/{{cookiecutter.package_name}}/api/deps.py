@@ -1,0 +1,53 @@
+"""Dependencies shared by the routes, as ``Annotated`` aliases."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request, status
+
+from ..config import Settings
+from .serving import LoadedModel, ModelHolder
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_holder(request: Request) -> ModelHolder:
+    holder: ModelHolder = request.app.state.models
+    return holder
+
+
+def get_model(holder: Annotated[ModelHolder, Depends(get_holder)]) -> LoadedModel:
+    """The served model, or 503 saying how to get one (never a 500)."""
+    model = holder.model
+    if model is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=f"no model loaded: {holder.last_error or 'loading'}",
+        )
+    return model
+
+
+def require_api_key(
+    settings: Annotated[Settings, Depends(get_settings)],
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> None:
+    """When an API key is configured, the request must carry it in X-API-Key."""
+    if settings.api_key is None:
+        return
+    expected = settings.api_key.get_secret_value().encode()
+    # Constant-time comparison, so the time taken tells nothing about the key.
+    if x_api_key is None or not hmac.compare_digest(x_api_key.encode(), expected):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="missing or wrong X-API-Key header",
+            headers={"WWW-Authenticate": "X-API-Key"},
+        )
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+HolderDep = Annotated[ModelHolder, Depends(get_holder)]
+ModelDep = Annotated[LoadedModel, Depends(get_model)]
+ApiKeyRequired = Depends(require_api_key)

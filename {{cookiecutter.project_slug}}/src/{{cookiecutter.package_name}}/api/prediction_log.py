@@ -1,0 +1,64 @@
+"""One JSON line per /predict request, written by a background thread."""
+
+import json
+import logging
+import logging.handlers
+import queue
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from ..config import Settings
+
+
+class PredictionLog:
+    """Writes to a size-rotated JSONL file off the request path (a queue and a thread)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.sample_rows = settings.prediction_log_sample_rows
+        self._listener: logging.handlers.QueueListener | None = None
+        self._logger = logging.getLogger(f"{__name__}.{id(self)}")
+        self._logger.propagate = False
+        self._logger.setLevel(logging.INFO)
+        if settings.prediction_log_path is None:
+            self._logger.disabled = True
+            return
+        settings.prediction_log_path.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            settings.prediction_log_path,
+            maxBytes=settings.prediction_log_max_bytes,
+            backupCount=settings.prediction_log_backup_count,
+            encoding="utf-8",
+        )
+        records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        self._logger.addHandler(logging.handlers.QueueHandler(records))
+        self._listener = logging.handlers.QueueListener(records, file_handler)
+        self._listener.start()
+
+    def write(
+        self,
+        *,
+        model_version: int,
+        latency_ms: float,
+        inputs: Sequence[Mapping[str, Any]],
+        classes: Sequence[int],
+        probability: Sequence[float],
+    ) -> None:
+        if self._logger.disabled:
+            return
+        entry = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "model_version": model_version,
+            "latency_ms": round(latency_ms, 3),
+            "rows": len(classes),
+            "predictions": list(classes),
+            "probabilities": [round(p, 6) for p in probability],
+            "inputs": list(inputs[: self.sample_rows]),
+        }
+        self._logger.info(json.dumps(entry, ensure_ascii=False))
+
+    def close(self) -> None:
+        """Write what is queued and stop the thread."""
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None

@@ -1,0 +1,18 @@
+"""Operations: reload the champion now, instead of waiting for the next poll."""
+
+import asyncio
+
+from fastapi import APIRouter
+
+from ..deps import HolderDep, get_model
+from ..schemas import ReadyResponse
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.post("/reload", responses={503: {"description": "No model could be loaded"}})
+async def reload(holder: HolderDep) -> ReadyResponse:
+    """Load the champion if its alias moved; answer with what is served afterwards."""
+    await asyncio.to_thread(holder.reload)
+    model = get_model(holder)
+    return ReadyResponse(model_name=model.name, model_version=model.version)

@@ -1,0 +1,69 @@
+"""POST /predict: validate the raw body in one pass, score, count, log."""
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from ..deps import ModelDep, SettingsDep
+from ..schemas import Prediction, PredictResponse
+
+router = APIRouter(tags=["predict"])
+
+
+def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of /predict, since the handler reads the raw body."""
+    return {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{request_model.__name__}"}
+            }
+        },
+    }
+
+
+@router.post(
+    "/predict",
+    responses={
+        401: {"description": "API key missing or wrong"},
+        413: {"description": "Body larger than API_MAX_BODY_BYTES"},
+        422: {"description": "A field is missing, of the wrong type or out of range"},
+        503: {"description": "No model loaded"},
+    },
+)
+async def predict(
+    request: Request, model: ModelDep, settings: SettingsDep
+) -> PredictResponse:
+    """Score 1 to API_MAX_BATCH instances with the champion model."""
+    started = time.perf_counter()
+    request_model: type[BaseModel] = request.app.state.request_model
+    body = await request.body()
+    try:
+        payload = request_model.model_validate_json(body)
+    except ValidationError as error:
+        # FastAPI's own 422 format, with "body" leading every location.
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
+    records = [instance.model_dump() for instance in payload.instances]  # type: ignore[attr-defined]
+    probability = model.probability(records)
+    classes = [int(p >= settings.decision_threshold) for p in probability]
+    request.app.state.metrics.record_predictions(model.version, classes, probability)
+    request.app.state.prediction_log.write(
+        model_version=model.version,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        inputs=records,
+        classes=classes,
+        probability=probability.tolist(),
+    )
+    return PredictResponse(
+        model_name=model.name,
+        model_version=model.version,
+        predictions=[
+            Prediction(prediction=c, probability=float(p))
+            for c, p in zip(classes, probability, strict=True)
+        ],
+    )

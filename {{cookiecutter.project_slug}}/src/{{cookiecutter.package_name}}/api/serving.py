@@ -1,0 +1,109 @@
+"""The model being served, loaded from the registry and swapped whole on reload."""
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..config import Settings
+from ..contract import FEATURE_NAMES
+from ..onnx_model import OnnxScorer, feeds_from_records
+from ..registry import Registry, Version
+from ..train import ONNX_ARTIFACT
+
+logger = logging.getLogger(__name__)
+
+Records = Sequence[Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """One champion version, ready to score validated rows."""
+
+    name: str
+    version: int
+    run_id: str
+    backend: Literal["onnx", "sklearn"]
+    metrics: dict[str, float]
+    trained_at: datetime
+    probability: Callable[[Records], npt.NDArray[np.float64]]
+
+
+def load_version(registry: Registry, version: Version) -> LoadedModel:
+    """Load a version for serving: its ONNX file when training made one, else the pipeline."""
+    onnx = registry.download(version, ONNX_ARTIFACT)
+    probability: Callable[[Records], npt.NDArray[np.float64]]
+    if onnx is not None:
+        scorer = OnnxScorer(onnx)
+
+        def probability(records: Records) -> npt.NDArray[np.float64]:
+            return scorer.probability(feeds_from_records(records))
+
+        backend: Literal["onnx", "sklearn"] = "onnx"
+    else:
+        pipeline = registry.load(version)
+
+        def probability(records: Records) -> npt.NDArray[np.float64]:
+            frame = pd.DataFrame.from_records(
+                list(records), columns=list(FEATURE_NAMES)
+            )
+            return np.asarray(pipeline.predict_proba(frame)[:, 1], dtype=np.float64)
+
+        backend = "sklearn"
+    metrics, trained_at = registry.run_summary(version)
+    logger.info("serving %s version %d with %s", version.name, version.number, backend)
+    return LoadedModel(
+        version.name,
+        version.number,
+        version.run_id,
+        backend,
+        metrics,
+        trained_at,
+        probability,
+    )
+
+
+class ModelHolder:
+    """Holds the served model. A reload builds the new model aside, then swaps it in one
+    assignment, so every request is scored by one whole model, old or new."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.model: LoadedModel | None = None
+        self.last_error: str | None = None
+        self._registry: Registry | None = None
+        self._lock = threading.Lock()  # one reload at a time
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = Registry(self.settings)
+        return self._registry
+
+    def reload(self) -> bool:
+        """Load the champion if it changed; return True when a new model was swapped in.
+
+        Any failure (no champion yet, the tracking server down) keeps the current model
+        serving and is kept in ``last_error`` for /ready to report.
+        """
+        with self._lock:
+            try:
+                champion = self.registry.require_champion()
+                if self.model is not None and self.model.version == champion.number:
+                    self.last_error = None
+                    return False
+                self.model = load_version(self.registry, champion)
+            except (
+                Exception
+            ) as error:  # whatever went wrong, the old model keeps serving
+                self.last_error = str(error)
+                logger.warning("could not load the champion: %s", error)
+                return False
+            self.last_error = None
+            return True

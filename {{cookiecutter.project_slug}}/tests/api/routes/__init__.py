@@ -1,0 +1,1 @@
+"""Tests of the API routes, one module per route module."""

@@ -1,0 +1,108 @@
+"""End to end: a real uvicorn on 127.0.0.1 serves the champion and swaps in a new one
+while requests keep flowing, without failing any of them."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from {{ cookiecutter.package_name }}.config import ENV_PREFIX, Settings
+from {{ cookiecutter.package_name }}.contract import EXAMPLE
+from {{ cookiecutter.package_name }}.train import train
+
+PACKAGE = "{{ cookiecutter.package_name }}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+@pytest.fixture
+def server(api_settings: Settings, tmp_path: Path) -> Iterator[str]:
+    """The project's own `serve` command in a child process; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": api_settings.mlflow_tracking_uri,
+        f"{ENV_PREFIX}API_RELOAD_INTERVAL_S": "0",
+        f"{ENV_PREFIX}PREDICTION_LOG_PATH": str(tmp_path / "predictions.jsonl"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", PACKAGE, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, process.communicate()[1]
+        assert time.monotonic() < deadline, "the server did not become ready"
+        try:
+            if call(f"{base}/ready")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    _, log = process.communicate(timeout=30)
+    assert "API stopping" in log  # the lifespan ran to its end: a clean shutdown
+
+
+def test_swaps_champion_under_load_without_failing_a_request(
+    server: str, api_settings: Settings
+) -> None:
+    outcomes: list[tuple[int, int | None]] = []
+    stop = threading.Event()
+
+    def keep_predicting() -> None:
+        while not stop.is_set():
+            status, body = call(f"{server}/predict", {"instances": [EXAMPLE]})
+            outcomes.append((status, body.get("model_version")))
+
+    workers = [threading.Thread(target=keep_predicting) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    try:
+        time.sleep(0.3)
+        assert train(api_settings).promoted  # version 2 becomes champion
+        reload_status, reloaded = call(f"{server}/admin/reload", {})
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+
+    assert reload_status == 200
+    assert reloaded["model_version"] == 2
+    assert {status for status, _ in outcomes} == {200}
+    versions = [version for _, version in outcomes]
+    assert versions[0] == 1
+    assert versions[-1] == 2
+    assert len(outcomes) > 20
