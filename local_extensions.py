@@ -19,8 +19,11 @@ from jinja2.ext import Extension
 # Characters that JSON may leave raw but TOML (DEL) or YAML (DEL, C1 controls, line and
 # paragraph separators) reject inside a double-quoted string.
 _RAW_IN_JSON_ONLY = re.compile("[\x7f-\x9f\u2028\u2029]")
-# CommonMark lets any ASCII punctuation be escaped with a backslash.
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Characters that start emphasis, code, links, HTML, entities, tables or strikethrough
+# anywhere in a line, and "#", which could close a heading. CommonMark lets any ASCII punctuation be escaped with a backslash.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~#])")
+# What makes a line a heading, quote, list item or thematic break when it leads.
+_MARKDOWN_BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))")
 
 
 def _unicode_escape(match: re.Match[str]) -> str:
@@ -75,8 +78,20 @@ def answers_json(context: Mapping[str, Any]) -> str:
 
 
 def md_text(value: str) -> str:
-    """Escape text so Markdown shows it literally (no emphasis, links, headings or HTML)."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", value)
+    """Escape one line so Markdown shows it literally (no emphasis, links, headings, HTML).
+
+    Only what Markdown would act on is escaped, so ordinary text stays readable.
+    """
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", value)
+    block = _MARKDOWN_BLOCK_START.match(escaped)
+    if block is None:
+        return escaped
+    marker = block.group(2)
+    # An ordered-list number is made harmless by escaping the "." or ")" after it.
+    if marker[0].isdigit():
+        end = block.end()
+        return escaped[:end] + "\\" + escaped[end:]
+    return escaped[: block.start(2)] + "\\" + escaped[block.start(2) :]
 
 
 class LiteralsExtension(Extension):

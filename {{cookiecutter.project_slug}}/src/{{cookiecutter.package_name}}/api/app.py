@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("API %s starting", __version__)
+        prediction_log.start()
         await asyncio.to_thread(holder.reload)
         if holder.model is not None:
             service_metrics.model_version.set(holder.model.version)

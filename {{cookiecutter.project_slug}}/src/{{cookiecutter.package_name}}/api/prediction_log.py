@@ -12,16 +12,24 @@ from ..config import Settings
 
 
 class PredictionLog:
-    """Writes to a size-rotated JSONL file off the request path (a queue and a thread)."""
+    """Writes to a size-rotated JSONL file off the request path (a queue and a thread).
+
+    Nothing is written, and no file opened, until ``start()``.
+    """
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.sample_rows = settings.prediction_log_sample_rows
         self._listener: logging.handlers.QueueListener | None = None
         self._logger = logging.getLogger(f"{__name__}.{id(self)}")
         self._logger.propagate = False
         self._logger.setLevel(logging.INFO)
-        if settings.prediction_log_path is None:
-            self._logger.disabled = True
+        self._logger.disabled = True
+
+    def start(self) -> None:
+        """Open the file and start the writer thread (when a path is configured)."""
+        settings = self.settings
+        if settings.prediction_log_path is None or self._listener is not None:
             return
         settings.prediction_log_path.parent.mkdir(parents=True, exist_ok=True)
         file_handler = logging.handlers.RotatingFileHandler(
@@ -34,6 +42,7 @@ class PredictionLog:
         self._logger.addHandler(logging.handlers.QueueHandler(records))
         self._listener = logging.handlers.QueueListener(records, file_handler)
         self._listener.start()
+        self._logger.disabled = False
 
     def write(
         self,
@@ -60,5 +69,6 @@ class PredictionLog:
     def close(self) -> None:
         """Write what is queued and stop the thread."""
         if self._listener is not None:
+            self._logger.disabled = True
             self._listener.stop()
             self._listener = None

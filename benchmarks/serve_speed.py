@@ -1,0 +1,526 @@
+"""How fast the generated API serves, next to ``mlflow models serve`` and a bare floor.
+
+Bakes the default project into a temporary folder, installs it with ``uv sync``, writes
+the sample data and trains, so the registry holds a champion. Then three servers, one
+after the other, each on a free 127.0.0.1 port with one uvicorn worker:
+
+* the generated ``<cli> serve`` (POST /predict, ready at GET /ready);
+* ``mlflow models serve`` on the same champion (POST /invocations, ready at GET /ping),
+  with uvicorn's access log turned off as the generated server has it;
+* a hello-world ASGI app on uvicorn answering every request with a fixed small JSON
+  body: the floor set by uvicorn, HTTP parsing and wrk on this machine.
+
+For each: the cold start (process start to the first 200 from the readiness URL), one
+warm-up request that must answer 200, then wrk (installed with apt-get if missing) with a
+1-row and a 100-row body, at concurrency 1 and 16. The table gives requests/s and the
+p50 and p99 latencies; the ratios compare servers measured in this same run, since
+absolute numbers depend on the machine (and wrk shares its cores with the server).
+
+    uv run --frozen python benchmarks/serve_speed.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+CLI = "my-ml-service"
+MODEL_URI = "models:/my-ml-service@champion"
+HOST = "127.0.0.1"
+TIMEOUT_S = 120.0  # any one subprocess or readiness wait
+WRK_SECONDS = 10
+# (wrk threads, connections): one client at a time, then sixteen at once.
+LOADS = ((1, 1), (2, 16))
+BATCHES = (1, 100)
+GENERATED, MLFLOW, HELLO = "generated serve", "mlflow models serve", "hello-world"
+
+EXAMPLE_ROW: dict[str, Any] = {
+    "tenure_months": 14,
+    "monthly_charges": 74.5,
+    "total_charges": 1043.0,
+    "support_calls": 3,
+    "contract": "month-to-month",
+    "payment_method": "electronic-check",
+    "internet_service": "fiber",
+}
+CONTRACTS = ("month-to-month", "one-year", "two-year")
+PAYMENTS = ("card", "bank-transfer", "electronic-check", "mailed-check")
+INTERNET = ("dsl", "fiber", "none")
+
+# The floor: the least an ASGI app can do and still read the body it is sent.
+HELLO_APP = """\
+BODY = b'{"ok": true}'
+HEADERS = [(b"content-type", b"application/json"), (b"content-length", b"12")]
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    await send({"type": "http.response.body", "body": BODY})
+"""
+
+
+@dataclass(frozen=True)
+class Server:
+    """How to start one server, when it is ready, and what it is sent."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    ready_url: str
+    predict_url: str
+    body_key: str | None  # None: the floor, which ignores what it is sent
+    log: Path
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What wrk reported for one server, batch size and concurrency."""
+
+    server: str
+    rows: int
+    connections: int
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: str | None
+
+
+def base_env() -> dict[str, str]:
+    """This environment without the template's venv, and uv kept off the network."""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """Run a command to completion (bounded); on failure, show what it printed."""
+    result = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}"
+        )
+    return result.stdout
+
+
+def ensure_wrk() -> str:
+    """The wrk binary, installed from Debian when it is missing."""
+    found = shutil.which("wrk")
+    if found is None:
+        env = base_env() | {"DEBIAN_FRONTEND": "noninteractive"}
+        run(["apt-get", "update", "-qq"], Path("/"), env)
+        run(["apt-get", "install", "-y", "-qq", "wrk"], Path("/"), env)
+        found = shutil.which("wrk")
+    if found is None:
+        raise RuntimeError("wrk is not installed and apt-get did not install it")
+    return found
+
+
+def bake_and_train(folder: Path, env: dict[str, str]) -> tuple[Path, float]:
+    """Bake the default project, install it, train a champion; return it and setup s."""
+    started = time.perf_counter()
+    project = Path(
+        cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            output_dir=str(folder),
+            extra_context={"init_git": False},
+        )
+    )
+    run(["uv", "sync", "--quiet"], project, env)
+    cli = str(project / ".venv" / "bin" / CLI)
+    run([cli, "make-sample-data"], project, env)
+    run([cli, "train", "--json"], project, env)
+    return project, time.perf_counter() - started
+
+
+def free_port() -> int:
+    """A port nobody listens on now (the OS picks it; a tiny race is acceptable)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def generated_server(project: Path, folder: Path, env: dict[str, str]) -> Server:
+    port = free_port()
+    return Server(
+        name=GENERATED,
+        argv=[
+            str(project / ".venv" / "bin" / CLI),
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+        ],
+        env=env
+        | {
+            "MY_ML_SERVICE_API_RELOAD_INTERVAL_S": "0",  # no registry polling mid-run
+            "MY_ML_SERVICE_PREDICTION_LOG_PATH": str(folder / "predictions.jsonl"),
+            "MY_ML_SERVICE_LOG_LEVEL": "WARNING",
+        },
+        cwd=project,
+        ready_url=f"http://{HOST}:{port}/ready",
+        predict_url=f"http://{HOST}:{port}/predict",
+        body_key="instances",
+        log=folder / "generated.log",
+    )
+
+
+def mlflow_server(project: Path, folder: Path, env: dict[str, str]) -> Server:
+    port = free_port()
+    bin_dir = project / ".venv" / "bin"
+    return Server(
+        name=MLFLOW,
+        argv=[
+            str(bin_dir / "mlflow"),
+            "models",
+            "serve",
+            "-m",
+            MODEL_URI,
+            "--env-manager",
+            "local",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+        ],
+        env=env
+        | {
+            "MLFLOW_TRACKING_URI": f"sqlite:///{project / 'mlflow.db'}",
+            # mlflow execs a bare `uvicorn`: it must find the project's on PATH.
+            "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+            # Its uvicorn reads UVICORN_* variables: no access log, like the others.
+            "UVICORN_ACCESS_LOG": "false",
+        },
+        cwd=project,
+        ready_url=f"http://{HOST}:{port}/ping",
+        predict_url=f"http://{HOST}:{port}/invocations",
+        body_key="dataframe_records",
+        log=folder / "mlflow.log",
+    )
+
+
+def hello_server(project: Path, folder: Path, env: dict[str, str]) -> Server:
+    port = free_port()
+    (folder / "hello_app.py").write_text(HELLO_APP, encoding="utf-8")
+    return Server(
+        name=HELLO,
+        argv=[
+            str(project / ".venv" / "bin" / "python"),
+            "-m",
+            "uvicorn",
+            "hello_app:app",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=folder,
+        ready_url=f"http://{HOST}:{port}/",
+        predict_url=f"http://{HOST}:{port}/predict",
+        body_key=None,
+        log=folder / "hello.log",
+    )
+
+
+def rows(count: int) -> list[dict[str, Any]]:
+    """Valid, varied rows (identical rows could flatter a cache), starting with the
+    documented example."""
+    out = [dict(EXAMPLE_ROW)]
+    for i in range(1, count):
+        out.append(
+            {
+                "tenure_months": i % 72,
+                "monthly_charges": round(20.0 + (i * 7.3) % 100, 2),
+                "total_charges": round(50.0 + (i * 131.7) % 7000, 2),
+                "support_calls": i % 9,
+                "contract": CONTRACTS[i % len(CONTRACTS)],
+                "payment_method": PAYMENTS[i % len(PAYMENTS)],
+                "internet_service": INTERNET[i % len(INTERNET)],
+            }
+        )
+    return out
+
+
+def body(server: Server, count: int) -> str:
+    key = server.body_key or "instances"
+    return json.dumps({key: rows(count)})
+
+
+def http_status(url: str, data: bytes | None = None) -> tuple[int, bytes]:
+    """Status and body of one request; connection failures count as status 0."""
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status: int = response.status
+            return status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0, b""
+
+
+def log_tail(server: Server) -> str:
+    return server.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+def wait_ready(server: Server, process: subprocess.Popen[bytes]) -> None:
+    """Poll the readiness URL until it answers 200; fail fast if the server died."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited early:\n{log_tail(server)}")
+        if http_status(server.ready_url)[0] == 200:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(
+        f"{server.name} not ready in {TIMEOUT_S:.0f} s:\n{log_tail(server)}"
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group (mlflow serves from a child process), wait,
+    and only kill it if it does not stop in time."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+@contextmanager
+def running(server: Server) -> Iterator[float]:
+    """Start the server, yield its cold start in seconds, and always stop it."""
+    with server.log.open("wb") as log:
+        started = time.perf_counter()
+        # Its own session, so stop() reaches every process it spawns and no other.
+        process = subprocess.Popen(
+            server.argv,
+            cwd=server.cwd,
+            env=server.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_ready(server, process)
+            yield time.perf_counter() - started
+        finally:
+            stop(process)
+
+
+def warm_up(server: Server, count: int) -> None:
+    """One request that must answer 200 (and, for a model, one prediction a row)."""
+    status, answer = http_status(server.predict_url, body(server, count).encode())
+    if status != 200:
+        raise RuntimeError(
+            f"{server.name} answered {status} to {count} rows: {answer[:500]!r}"
+        )
+    if server.body_key is not None:
+        predictions = json.loads(answer)["predictions"]
+        if len(predictions) != count:
+            raise RuntimeError(
+                f"{server.name}: {len(predictions)} predictions for {count} rows"
+            )
+
+
+def lua_script(path: Path, payload: str) -> Path:
+    """A wrk script that POSTs the payload (a Lua long string: no escaping needed)."""
+    if "]==]" in payload:
+        raise ValueError("the payload would end the Lua long string early")
+    path.write_text(
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = [==[{payload}]==]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def to_ms(text: str) -> float:
+    """wrk prints a duration as 870.00us, 1.29ms, 2.01s or 1.50m: convert to ms."""
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if match is None:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    return float(match[1]) * UNIT_MS[match[2]]
+
+
+def parse_wrk(output: str, server: str, count: int, connections: int) -> Measure:
+    """Pull requests/s, p50, p99 and the error counts out of ``wrk --latency``."""
+
+    def find(pattern: str) -> str:
+        match = re.search(pattern, output, re.MULTILINE)
+        if match is None:
+            raise ValueError(f"{pattern!r} not in wrk output:\n{output}")
+        return match[1]
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors:\s+(.+)$", output, re.MULTILINE)
+    return Measure(
+        server,
+        count,
+        connections,
+        int(find(r"(\d+) requests in")),
+        float(find(r"Requests/sec:\s+([\d.]+)")),
+        to_ms(find(r"^\s+50%\s+(\S+)")),
+        to_ms(find(r"^\s+99%\s+(\S+)")),
+        int(non_2xx[1]) if non_2xx else 0,
+        errors[1].strip() if errors else None,
+    )
+
+
+def drive(wrk: str, server: Server, folder: Path) -> list[Measure]:
+    """wrk against the server for every batch size and load, after one warm-up each."""
+    measures = []
+    for count in BATCHES:
+        warm_up(server, count)
+        script = lua_script(folder / f"post-{count}.lua", body(server, count))
+        for threads, connections in LOADS:
+            args = [wrk, f"-t{threads}", f"-c{connections}", f"-d{WRK_SECONDS}s"]
+            args += ["--timeout", "10s", "--latency", "-s", str(script)]
+            result = subprocess.run(
+                [*args, server.predict_url],
+                capture_output=True,
+                text=True,
+                timeout=WRK_SECONDS + 60,
+                check=True,
+            )
+            measures.append(parse_wrk(result.stdout, server.name, count, connections))
+    return measures
+
+
+def venv_size(project: Path) -> str:
+    """``du`` of the baked project's .venv, in MB."""
+    output = subprocess.run(
+        ["du", "-sk", str(project / ".venv")],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=True,
+    ).stdout
+    return f"{int(output.split()[0]) / 1024:.0f} MB"
+
+
+def logged_lines(path: Path) -> int:
+    """Lines in the prediction log and its rotated files."""
+    files = [path, *path.parent.glob(f"{path.name}.*")]
+    return sum(len(f.read_bytes().splitlines()) for f in files if f.is_file())
+
+
+def print_table(measures: list[Measure]) -> None:
+    print(
+        f"{'server':<22}{'rows':>6}{'conc':>6}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}"
+    )
+    for m in measures:
+        print(
+            f"{m.server:<22}{m.rows:>6}{m.connections:>6}"
+            f"{m.rps:>10.1f}{m.p50_ms:>10.2f}{m.p99_ms:>10.2f}"
+        )
+
+
+def print_ratios(measures: list[Measure]) -> None:
+    """Throughput of the generated server over the others, case by case."""
+    rps = {(m.server, m.rows, m.connections): m.rps for m in measures}
+    print(
+        f"{'rows':>6}{'conc':>6}{'generated/mlflow':>18}{'generated/hello-world':>23}"
+    )
+    for count in BATCHES:
+        for _, connections in LOADS:
+            ours = rps[(GENERATED, count, connections)]
+            print(
+                f"{count:>6}{connections:>6}"
+                f"{ours / rps[(MLFLOW, count, connections)]:>18.2f}"
+                f"{ours / rps[(HELLO, count, connections)]:>23.2f}"
+            )
+
+
+def print_errors(measures: list[Measure]) -> None:
+    """Every non-2xx response and socket error wrk counted (none expected)."""
+    bad = [m for m in measures if m.non_2xx or m.socket_errors]
+    for m in bad:
+        print(
+            f"{m.server}, {m.rows} rows, c={m.connections}: {m.non_2xx} non-2xx "
+            f"of {m.requests}; socket errors: {m.socket_errors or 'none'}"
+        )
+    if not bad:
+        print("wrk counted no non-2xx responses and no socket errors")
+
+
+def main() -> int:
+    env = base_env()
+    wrk = ensure_wrk()
+    with tempfile.TemporaryDirectory(prefix="bench-serve-speed-") as name:
+        folder = Path(name)
+        project, setup_s = bake_and_train(folder, env)
+        print(f"bake + uv sync + sample data + train: {setup_s:.1f} s\n")
+        measures: list[Measure] = []
+        cold: dict[str, float] = {}
+        for make in (generated_server, mlflow_server, hello_server):
+            server = make(project, folder, env)
+            # One server at a time: on 2 cores they would steal CPU from each other.
+            with running(server) as cold_start_s:
+                cold[server.name] = cold_start_s
+                measures += drive(wrk, server, folder)
+        logged = logged_lines(folder / "predictions.jsonl")
+        weight = venv_size(project)
+
+    print_table(measures)
+    print("\ncold start (process start to first 200 from the readiness URL):")
+    for server_name, seconds in cold.items():
+        print(f"  {server_name:<22}{seconds:>6.2f} s")
+    print("\nthroughput ratios, same run:")
+    print_ratios(measures)
+    print()
+    print_errors(measures)
+    # wrk stops counting at the deadline; requests in flight then still get logged.
+    counted = sum(m.requests for m in measures if m.server == GENERATED)
+    print(
+        f"generated prediction log: {logged} lines for {counted} requests wrk counted "
+        f"(+{len(BATCHES)} warm-ups)"
+    )
+    print(f"served environment weighs {weight} (du -sk of the baked project's .venv)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
