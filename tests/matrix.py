@@ -131,10 +131,20 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         ),
     }
     if answers["include_api"]:
-        api = ("__init__", "app", "deps", "metrics", "prediction_log", "schemas", "serving")
+        api = (
+            "__init__",
+            "app",
+            "deps",
+            "metrics",
+            "prediction_log",
+            "schemas",
+            "serving",
+        )
         routes = ("admin", "health", "metrics", "model", "predict")
         files |= {f"{package}/api/{module}.py" for module in api}
-        files |= {f"{package}/api/routes/{module}.py" for module in ("__init__", *routes)}
+        files |= {
+            f"{package}/api/routes/{module}.py" for module in ("__init__", *routes)
+        }
         files |= {f"tests/api/routes/test_{module}.py" for module in routes}
         files |= {
             "tests/api/__init__.py",
@@ -146,7 +156,11 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
     if answers["include_docker"]:
         files |= {"Dockerfile", ".dockerignore"}
     if answers["include_github_actions"]:
-        files |= {".github/dependabot.yml", ".github/workflows/ci.yml"}
+        files |= {".github/dependabot.yml"}
+        files |= {
+            f".github/workflows/{name}.yml"
+            for name in ("ci", "retrain", "template-update")
+        }
     if answers["include_pre_commit"]:
         files |= {".pre-commit-config.yaml"}
     return files

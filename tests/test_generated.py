@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import time
@@ -14,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.checks import clean_env, run
+from tests.checks import BIN, clean_env, run
 from tests.conftest import Bake
-from tests.matrix import option_rows, row_id
+from tests.matrix import TEMPLATE_ROOT, option_rows, row_id
 
 pytestmark = pytest.mark.slow
 
@@ -121,3 +122,54 @@ def test_hostile_answers_build_and_test(bake: Bake) -> None:
     assert metadata["Summary"] == text
     [(author, email)] = getaddresses([metadata["Author-email"]])
     assert (author, email) == (text, "you@example.com")
+
+
+def copy_template_to_git(target: Path) -> Path:
+    """A git repository holding this template's tracked files, as a remote would."""
+    files = run(["git", "ls-files", "-z"], TEMPLATE_ROOT).stdout.split("\0")
+    for name in filter(None, files):
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(TEMPLATE_ROOT / name, destination)
+    for args in (
+        ["init", "--quiet"],
+        ["add", "--all"],
+        ["commit", "--quiet", "-m", "A"],
+    ):
+        must(["git", *GIT_IDENTITY, *args], target)
+    return target
+
+
+GIT_IDENTITY = ["-c", "user.name=Template Tests", "-c", "user.email=tests@example.com"]
+
+
+def test_cruft_update_brings_a_template_change_into_a_project(tmp_path: Path) -> None:
+    """Bake with cruft from one commit, change the template, update the project."""
+    template = copy_template_to_git(tmp_path / "template")
+    cruft = str(BIN / "cruft")
+    must([cruft, "create", str(template), "--no-input"], tmp_path)
+    project = tmp_path / "my-ml-service"
+    must(["git", *GIT_IDENTITY, "add", "--all"], project)
+    must(
+        ["git", *GIT_IDENTITY, "commit", "--quiet", "-m", "Track .cruft.json"], project
+    )
+    untouched = {p: (project / p).read_bytes() for p in ("README.md", "pyproject.toml")}
+
+    makefile = template / "{{cookiecutter.project_slug}}" / "Makefile"
+    makefile.write_text(
+        makefile.read_text(encoding="utf-8") + "\nhello: ## Say hello\n\techo hello\n",
+        encoding="utf-8",
+    )
+    must(
+        ["git", *GIT_IDENTITY, "commit", "--quiet", "-am", "B: a new target"], template
+    )
+
+    assert run([cruft, "check"], project).returncode != 0  # stale, and says so
+    must([cruft, "update", "--skip-apply-ask"], project)
+
+    assert (project / "Makefile").read_text(encoding="utf-8").endswith("\techo hello\n")
+    changed = must(["git", "status", "--porcelain"], project).splitlines()
+    assert sorted(line[3:] for line in changed) == [".cruft.json", "Makefile"]
+    assert not list(project.rglob("*.rej"))
+    assert {p: (project / p).read_bytes() for p in untouched} == untouched
+    must([cruft, "check"], project)

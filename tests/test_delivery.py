@@ -1,0 +1,87 @@
+"""Fast tier: what ships the project (workflows, dependabot, Docker), checked offline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.checks import BIN, run
+from tests.conftest import Bake
+from tests.matrix import option_rows, row_id
+
+ROWS = option_rows()
+PINNED_ACTION = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+
+
+def must_pass(args: list[str], cwd: Path) -> str:
+    result = run(args, cwd, timeout=120)
+    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "row", [r for r in ROWS if r["include_github_actions"]], ids=row_id
+)
+def test_workflows_are_valid_and_pass_zizmor(bake: Bake, row: dict[str, Any]) -> None:
+    project = bake(**row)
+    workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
+
+    check_jsonschema = [str(BIN / "check-jsonschema"), "--builtin-schema"]
+    must_pass(
+        [*check_jsonschema, "vendor.github-workflows", *map(str, workflows)], project
+    )
+    must_pass(
+        [*check_jsonschema, "vendor.dependabot", ".github/dependabot.yml"], project
+    )
+    report = must_pass([str(BIN / "zizmor"), "--offline", ".github"], project)
+    assert "No findings to report" in report
+
+
+@pytest.mark.parametrize(
+    "row", [r for r in ROWS if r["include_github_actions"]][:2], ids=row_id
+)
+def test_workflows_follow_the_house_rules(bake: Bake, row: dict[str, Any]) -> None:
+    project = bake(**row)
+
+    for path in (project / ".github" / "workflows").glob("*.yml"):
+        workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert workflow["permissions"] == {"contents": "read"}, path.name
+        for job in workflow["jobs"].values():
+            assert job["timeout-minutes"] <= 60, path.name
+            for step in job["steps"]:
+                if "uses" in step:
+                    line = next(
+                        line.strip().removeprefix("- ").removeprefix("uses: ")
+                        for line in path.read_text(encoding="utf-8").splitlines()
+                        if step["uses"] in line
+                    )
+                    assert PINNED_ACTION.match(line), line
+                if step.get("uses", "").startswith("actions/checkout"):
+                    assert step["with"]["persist-credentials"] is False
+    ci = yaml.safe_load((project / ".github/workflows/ci.yml").read_text("utf-8"))
+    versions = ci["jobs"]["check"]["strategy"]["matrix"]["python"]
+    assert versions[0] == row["python_version"]
+    assert ("docker build" in str(ci)) == row["include_docker"]
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["include_docker"]], ids=row_id)
+def test_dockerfile_passes_hadolint_and_runs_as_non_root(
+    bake: Bake, row: dict[str, Any]
+) -> None:
+    project = bake(**row)
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+
+    must_pass([str(BIN / "hadolint"), "Dockerfile"], project)
+    final_stage = dockerfile.rsplit("\nFROM ", 1)[1]
+    users = re.findall(r"^USER (\S+)", final_stage, flags=re.MULTILINE)
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    copied = re.findall(r"^COPY (.+)$", dockerfile, flags=re.MULTILINE)
+    assert not any(".env" in line or "data" in line.split() for line in copied)
+    assert ("HEALTHCHECK" in final_stage) == row["include_api"]
+    ignored = (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert ignored[0] != "!*" and "*" in ignored  # everything is left out by default...
+    assert not any(line.startswith("!") and ".env" in line for line in ignored)
