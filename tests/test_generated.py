@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 import zipfile
 from email.parser import Parser
 from email.utils import getaddresses
@@ -15,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.checks import BIN, clean_env, run
+from tests.checks import BIN, run
 from tests.conftest import Bake
 from tests.matrix import TEMPLATE_ROOT, option_rows, row_id
 
@@ -33,27 +29,6 @@ def must(args: list[str], cwd: Path, timeout: float = 600) -> str:
         result.returncode == 0
     ), f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
     return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def get_health(port: int, server: subprocess.Popen[str], deadline: float) -> bytes:
-    """Poll GET /health until it answers or the server dies or the deadline passes."""
-    url = f"http://127.0.0.1:{port}/health"
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"server exited: {server.communicate()[1]}"
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                body: bytes = response.read()
-                return body
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"no answer from {url} in time")
 
 
 @pytest.mark.parametrize("row", ROWS, ids=row_id)
@@ -77,33 +52,6 @@ def test_baked_project_passes_its_own_checks(bake: Bake, row: dict[str, Any]) ->
             ["git", "status", "--porcelain", "--untracked-files=all"], project
         )
         assert {line[3:] for line in status.splitlines()} <= {"uv.lock"}
-
-
-@pytest.mark.parametrize("row", [r for r in ROWS if r["include_api"]][:1], ids=row_id)
-def test_baked_api_serves_health_over_http(bake: Bake, row: dict[str, Any]) -> None:
-    project = bake(**row)
-    must(["uv", "sync"], project)
-    port = free_port()
-
-    # The console script itself, not "uv run", so that SIGTERM reaches uvicorn directly.
-    server = subprocess.Popen(
-        [str(project / ".venv/bin/churn-predictor"), "serve", "--port", str(port)],
-        cwd=project,
-        env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        body = get_health(port, server, deadline=time.monotonic() + 60)
-    finally:
-        server.terminate()
-        _, log = server.communicate(timeout=30)
-
-    assert b'"status":"ok"' in body
-    # uvicorn shuts down gracefully (the lifespan's exit runs), then re-raises SIGTERM.
-    assert "API stopping" in log
-    assert server.returncode in (0, -15)
 
 
 def test_hostile_answers_build_and_test(bake: Bake) -> None:
