@@ -33,6 +33,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,6 +96,7 @@ class Server:
     predict_url: str
     body_key: str | None  # None: the floor, which ignores what it is sent
     log: Path
+    metrics_url: str | None = None  # Prometheus text, to see what the server counted
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ def generated_server(project: Path, folder: Path, env: dict[str, str]) -> Server
         predict_url=f"http://{HOST}:{port}/predict",
         body_key="instances",
         log=folder / "generated.log",
+        metrics_url=f"http://{HOST}:{port}/metrics",
     )
 
 
@@ -474,6 +477,50 @@ def print_ratios(measures: list[Measure]) -> None:
             )
 
 
+def status_counts(server: Server) -> Counter[str]:
+    """Requests the server itself counted, by method, route and status."""
+    counts: Counter[str] = Counter()
+    if server.metrics_url is None:
+        return counts
+    status, text = http_status(server.metrics_url)
+    if status != 200:
+        raise RuntimeError(f"{server.metrics_url} answered {status}")
+    for line in text.decode().splitlines():
+        if line.startswith("http_request_duration_seconds_count{"):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
+            key = f"{labels['method']} {labels['route']} {labels['status']}"
+            counts[key] += int(float(line.rsplit(" ", 1)[1]))
+    return counts
+
+
+def log_problems(log: Path) -> Counter[str]:
+    """ERROR lines and the exception ending each traceback in a server's output."""
+    problems: Counter[str] = Counter()
+    in_traceback = False
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if re.search(r"\bERROR\b", line):
+            problems["ERROR lines"] += 1
+        if line.startswith("Traceback (most recent call last)"):
+            in_traceback = True
+        elif in_traceback and line and not line[0].isspace():
+            # The first unindented line after the frames names the exception.
+            problems[f"traceback: {line[:120]}"] += 1
+            in_traceback = False
+    return problems
+
+
+def print_server_view(
+    statuses: dict[str, Counter[str]], problems: dict[str, Counter[str]]
+) -> None:
+    """What the servers saw: their own request counts, and errors in their output."""
+    for name, counts in statuses.items():
+        cells = ", ".join(f"{key}: {n}" for key, n in sorted(counts.items()))
+        print(f"{name} /metrics counted: {cells}")
+    for name, found in problems.items():
+        cells = "; ".join(f"{what} x{n}" for what, n in found.most_common())
+        print(f"{name} output: {cells or 'no errors'}")
+
+
 def print_errors(measures: list[Measure]) -> None:
     """Every non-2xx response and socket error wrk counted (none expected)."""
     bad = [m for m in measures if m.non_2xx or m.socket_errors]
@@ -495,12 +542,20 @@ def main() -> int:
         print(f"bake + uv sync + sample data + train: {setup_s:.1f} s\n")
         measures: list[Measure] = []
         cold: dict[str, float] = {}
+        statuses: dict[str, Counter[str]] = {}
+        problems: dict[str, Counter[str]] = {}
         for make in (generated_server, mlflow_server, hello_server):
             server = make(project, folder, env)
             # One server at a time: on 2 cores they would steal CPU from each other.
             with running(server) as cold_start_s:
                 cold[server.name] = cold_start_s
                 measures += drive(wrk, server, folder)
+                # wrk leaves up to 16 requests in flight at its deadline: let the
+                # server finish (or drop) them before asking what it counted.
+                time.sleep(1)
+                statuses[server.name] = status_counts(server)
+            # Read after the stop: the server has flushed what it had to say.
+            problems[server.name] = log_problems(server.log)
         logged = logged_lines(folder / "predictions.jsonl")
         weight = venv_size(project)
 
@@ -512,6 +567,7 @@ def main() -> int:
     print_ratios(measures)
     print()
     print_errors(measures)
+    print_server_view({k: v for k, v in statuses.items() if v}, problems)
     # wrk stops counting at the deadline; requests in flight then still get logged.
     counted = sum(m.requests for m in measures if m.server == GENERATED)
     print(

@@ -25,3 +25,21 @@ def test_empty_registry_has_no_champion_and_says_what_to_run(
 def test_promoting_a_missing_version_lists_the_versions(settings: Settings) -> None:
     with pytest.raises(RegistryError, match=r"has no version 7; its versions: none"):
         Registry(settings).promote(7)
+
+
+def test_unreachable_server_is_a_registry_error_naming_it(settings: Settings) -> None:
+    down = settings.model_copy(
+        update={
+            "mlflow_tracking_uri": "http://ci:s3cret@127.0.0.1:9/",
+            "mlflow_http_max_retries": 0,
+            "mlflow_http_timeout_s": 2,
+        }
+    )
+
+    with pytest.raises(RegistryError) as caught:
+        Registry(down).champion()
+
+    message = str(caught.value)
+    assert "http://ci:***@127.0.0.1:9/" in message
+    assert "s3cret" not in message
+    assert "Check MLFLOW_TRACKING_URI" in message

@@ -21,8 +21,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-# Progress and errors go to stderr, so that stdout carries only results (--json).
-console = Console(stderr=True)
+# Progress and errors go to stderr, so that stdout carries only results (--json); long
+# messages stay on one line, whole, for logs and CI to grep.
+console = Console(stderr=True, soft_wrap=True)
 
 DataOption = Annotated[
     Path | None, typer.Option("--data", help="Data file [default: data_path setting].")

@@ -184,6 +184,8 @@ def export_mlflow_environment(settings: Settings) -> None:
     Done here so that values from ``.env`` reach MLflow too, and so that this module
     stays the only one that touches the environment.
     """
+    # Our stdout carries results (train --json); MLflow would print run links there.
+    os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
     os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(settings.mlflow_http_timeout_s)
     os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = str(
         settings.mlflow_http_max_retries

@@ -2,6 +2,8 @@
 
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as installed_version
@@ -56,8 +58,19 @@ class Version:
         )
 
 
+def redacted(uri: str) -> str:
+    """The URI without a password, fit for messages and logs."""
+    parts = urlparse(uri)
+    if parts.password is None:
+        return uri
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
 class Registry:
-    """Runs, model versions and the champion alias of ``settings.model_name``."""
+    """Runs, model versions and the champion alias of ``settings.model_name``.
+
+    Every failure of the tracking store surfaces as a RegistryError that names the store.
+    """
 
     def __init__(self, settings: Settings) -> None:
         export_mlflow_environment(settings)
@@ -70,17 +83,35 @@ class Registry:
         self.client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         self.is_local = urlparse(uri).scheme in ("sqlite", "file", "")
 
+    @contextmanager
+    def _store(self, doing: str) -> Iterator[None]:
+        """Turn MLflow's and the network's errors into a RegistryError saying what failed."""
+        try:
+            yield
+        except (MlflowException, OSError) as error:
+            reason = error.message if isinstance(error, MlflowException) else str(error)
+            # MLflow's own message repeats the URL, password and all.
+            password = urlparse(self.settings.mlflow_tracking_uri).password
+            if password:
+                reason = reason.replace(password, "***")
+            raise RegistryError(
+                f"Could not {doing}: the MLflow tracking store at "
+                f"{redacted(self.settings.mlflow_tracking_uri)} failed ({reason.strip()}). "
+                "Check MLFLOW_TRACKING_URI and that the server is up."
+            ) from error
+
     def experiment_id(self) -> str:
-        experiment = self.client.get_experiment_by_name(self.settings.experiment_name)
-        if experiment is not None:
-            return str(experiment.experiment_id)
-        # A local store keeps artifacts in the project; a server decides for itself.
-        location = (
-            self.settings.artifact_dir.resolve().as_uri() if self.is_local else None
-        )
-        return self.client.create_experiment(
-            self.settings.experiment_name, artifact_location=location
-        )
+        with self._store("find the experiment"):
+            found = self.client.get_experiment_by_name(self.settings.experiment_name)
+            if found is not None:
+                return str(found.experiment_id)
+            # A local store keeps artifacts in the project; a server decides for itself.
+            location = (
+                self.settings.artifact_dir.resolve().as_uri() if self.is_local else None
+            )
+            return self.client.create_experiment(
+                self.settings.experiment_name, artifact_location=location
+            )
 
     def log_training(
         self,
@@ -97,8 +128,10 @@ class Registry:
 
         ``documents`` are logged as JSON, ``files`` as they are, both by artifact path.
         """
+        experiment_id = self.experiment_id()
         with (
-            mlflow.start_run(experiment_id=self.experiment_id()) as run,
+            self._store("log the training run"),
+            mlflow.start_run(experiment_id=experiment_id) as run,
             tempfile.TemporaryDirectory() as folder,
         ):
             mlflow.log_params(params)
@@ -154,18 +187,18 @@ class Registry:
         return sorted((Version.from_mlflow(v) for v in found), key=lambda v: v.number)
 
     def champion(self) -> Version | None:
-        try:
-            return Version.from_mlflow(
-                self.client.get_model_version_by_alias(self.name, CHAMPION)
-            )
-        except MlflowException as error:
-            # MLflow answers a missing alias or a missing model with these codes.
-            if error.error_code in (
-                "RESOURCE_DOES_NOT_EXIST",
-                "INVALID_PARAMETER_VALUE",
-            ):
-                return None
-            raise
+        with self._store(f"look up the {CHAMPION} of {self.name!r}"):
+            try:
+                found = self.client.get_model_version_by_alias(self.name, CHAMPION)
+            except MlflowException as error:
+                # MLflow answers a missing alias or a missing model with these codes.
+                if error.error_code in (
+                    "RESOURCE_DOES_NOT_EXIST",
+                    "INVALID_PARAMETER_VALUE",
+                ):
+                    return None
+                raise
+            return Version.from_mlflow(found)
 
     def require_champion(self) -> Version:
         champion = self.champion()
@@ -189,7 +222,8 @@ class Registry:
 
     def run_summary(self, version: Version) -> tuple[dict[str, float], datetime]:
         """The metrics of the run that produced a version, and when it started."""
-        run = self.client.get_run(version.run_id)
+        with self._store(f"read run {version.run_id}"):
+            run = self.client.get_run(version.run_id)
         started = datetime.fromtimestamp(run.info.start_time / 1000, UTC)
         return dict(run.data.metrics), started
 
@@ -207,7 +241,8 @@ class Registry:
     def promote(self, number: int) -> Version:
         """Point the champion alias at a version (also how to roll back) and read it back."""
         version = self.get(number)
-        self.client.set_registered_model_alias(self.name, CHAMPION, str(number))
+        with self._store(f"set the {CHAMPION} alias"):
+            self.client.set_registered_model_alias(self.name, CHAMPION, str(number))
         champion = self.champion()
         if champion is None or champion.number != number:
             raise RegistryError(
@@ -217,5 +252,6 @@ class Registry:
         return version
 
     def tag(self, number: int, tags: dict[str, str]) -> None:
-        for key, value in tags.items():
-            self.client.set_model_version_tag(self.name, str(number), key, value)
+        with self._store(f"tag version {number}"):
+            for key, value in tags.items():
+                self.client.set_model_version_tag(self.name, str(number), key, value)

@@ -1,0 +1,290 @@
+"""Slow tier: a baked project against a real team setup.
+
+A throwaway PostgreSQL cluster from Debian's packages backs a real ``mlflow server``
+with proxied artifacts on 127.0.0.1; the project trains against it, serves from it, and
+copes when the server goes away.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.checks import clean_env, run
+from tests.conftest import Bake
+
+pytestmark = pytest.mark.slow
+
+EXAMPLE = {
+    "tenure_months": 14,
+    "monthly_charges": 74.5,
+    "total_charges": 1043.0,
+    "support_calls": 3,
+    "contract": "month-to-month",
+    "payment_method": "electronic-check",
+    "internet_service": "fiber",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def http(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"exited early:\n{process.communicate()[1]}"
+        try:
+            if urllib.request.urlopen(url, timeout=2).status == 200:
+                return
+        except OSError:
+            time.sleep(0.25)
+    raise AssertionError(f"{url} did not answer 200 in {seconds} s")
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A PostgreSQL cluster in a temporary folder on a free port; yields a database URI.
+
+    As root, the server runs as the ``postgres`` user (PostgreSQL refuses root).
+    """
+    installed = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+    assert installed, "PostgreSQL is not installed: apt-get install postgresql"
+    bindir = installed[-1]
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    folder = Path(tempfile.mkdtemp(prefix="pg-"))
+    if as_postgres:
+        shutil.chown(folder, "postgres")
+    port = free_port()
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    for args in (
+        [
+            "initdb",
+            "-D",
+            f"{folder}/data",
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+        ],
+        [
+            "pg_ctl",
+            "-D",
+            f"{folder}/data",
+            "-o",
+            options,
+            "-l",
+            f"{folder}/log",
+            "-w",
+            "start",
+        ],
+        ["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "mlflow"],
+    ):
+        result = run([*as_postgres, str(bindir / args[0]), *args[1:]], folder, 120)
+        assert result.returncode == 0, result.stdout + result.stderr
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/mlflow"
+    finally:
+        run(
+            [
+                *as_postgres,
+                str(bindir / "pg_ctl"),
+                "-D",
+                f"{folder}/data",
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            folder,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def mlflow_server(
+    project: Path, database: str, artifacts: Path, port: int
+) -> subprocess.Popen[str]:
+    """``mlflow server`` from the project's own environment, plus a PostgreSQL driver."""
+    process = subprocess.Popen(
+        [
+            "uv",
+            "run",
+            "--with",
+            "psycopg[binary]",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            database,
+            "--artifacts-destination",
+            str(artifacts),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--allowed-hosts",
+            f"127.0.0.1:{port},localhost:{port}",
+        ],
+        cwd=project,
+        env=clean_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(f"http://127.0.0.1:{port}/health", process)
+    return process
+
+
+def sql(database: str, query: str) -> list[str]:
+    """Rows of a query, as psql prints them unaligned (fields joined by '|')."""
+    port = database.rsplit(":", 1)[1].split("/")[0]
+    result = run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            port,
+            "-U",
+            "postgres",
+            "-d",
+            "mlflow",
+            "-tAc",
+            query,
+        ],
+        Path.cwd(),
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) -> None:
+    project = bake(project_name="My ML Service")
+    assert run(["uv", "sync"], project).returncode == 0
+    cli = str(project / ".venv" / "bin" / "my-ml-service")
+    tracking_port, api_port = free_port(), free_port()
+    env = {
+        **clean_env(),
+        "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{tracking_port}",
+        "MY_ML_SERVICE_MLFLOW_HTTP_MAX_RETRIES": "1",
+        "MY_ML_SERVICE_MLFLOW_HTTP_TIMEOUT_S": "5",
+        "MY_ML_SERVICE_API_RELOAD_INTERVAL_S": "0",
+    }
+
+    def cli_run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [cli, *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    with postgres() as database:
+        server = mlflow_server(project, database, tmp_path / "artifacts", tracking_port)
+        api = None
+        try:
+            assert cli_run("make-sample-data").returncode == 0
+            trained = cli_run("train", "--json")
+            assert trained.returncode == 0, trained.stderr
+            summary = json.loads(
+                trained.stdout
+            )  # stdout holds the JSON and nothing else
+            assert (summary["model_version"], summary["promoted"]) == (1, True)
+
+            # What MLflow wrote is in PostgreSQL; the model's files went through the proxy.
+            assert sql(database, "select name, version from model_versions") == [
+                "my-ml-service|1"
+            ]
+            aliases = sql(
+                database, "select alias, version from registered_model_aliases"
+            )
+            assert aliases == ["champion|1"]
+            metrics = sql(
+                database,
+                f"select key from latest_metrics where run_uuid = '{summary['run_id']}'",
+            )
+            assert "roc_auc" in metrics
+            assert list((tmp_path / "artifacts").rglob("model.onnx"))
+
+            api = subprocess.Popen(
+                [cli, "serve", "--port", str(api_port)],
+                cwd=project,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            wait_for(f"http://127.0.0.1:{api_port}/ready", api)
+            status, body = http(
+                f"http://127.0.0.1:{api_port}/predict", {"instances": [EXAMPLE]}
+            )
+            assert (status, body["model_version"]) == (200, 1)
+
+            # The tracking server goes away.
+            stop(server)
+            started = time.monotonic()
+            failed = cli_run("train", "--json")
+            took = time.monotonic() - started
+            assert failed.returncode == 1
+            assert "Check MLFLOW_TRACKING_URI" in failed.stderr
+            assert "Traceback" not in failed.stderr
+            assert failed.stdout == ""
+            assert took < 60, f"train took {took:.0f} s to give up"
+            # The running API keeps serving its model, and says it is ready: it is.
+            assert http(f"http://127.0.0.1:{api_port}/admin/reload", {})[0] == 200
+            assert http(f"http://127.0.0.1:{api_port}/ready")[0] == 200
+            status, body = http(
+                f"http://127.0.0.1:{api_port}/predict", {"instances": [EXAMPLE]}
+            )
+            assert (status, body["model_version"]) == (200, 1)
+
+            # Back up: the failed training left no run and no version behind.
+            server = mlflow_server(
+                project, database, tmp_path / "artifacts", tracking_port
+            )
+            assert sql(database, "select version from model_versions") == ["1"]
+            assert sql(database, "select count(*) from runs") == ["1"]
+        finally:
+            if api is not None:
+                stop(api)
+            stop(server)
