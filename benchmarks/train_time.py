@@ -61,12 +61,17 @@ def main() -> int:
     steps = list(runs[0][1]["seconds"])
     print(f"uv sync of the baked project: {sync_s:.1f} s (warm uv cache)")
     print(f"baseline, a process that imports mlflow: {baseline:.2f} s\n")
-    print(f"{'run':<22}{'wall s':>8}{'x baseline':>12}" + "".join(f"{s:>18}" for s in steps))
+    print(
+        f"{'run':<22}{'wall s':>8}{'x baseline':>12}"
+        + "".join(f"{s:>18}" for s in steps)
+    )
     for number, (seconds, summary) in enumerate(runs, 1):
         label = "1 (new store)" if number == 1 else f"{number} (champion exists)"
         cells = "".join(f"{summary['seconds'][s]:>18.3f}" for s in steps)
         print(f"{label:<22}{seconds:>8.2f}{seconds / baseline:>12.2f}{cells}")
-    print(f"\nsame seed, same model every run: {len({s['model_sha256'] for _, s in runs}) == 1}")
+    print(
+        f"\nsame seed, same model every run: {len({s['model_sha256'] for _, s in runs}) == 1}"
+    )
     return 0
 
 

@@ -2,10 +2,11 @@
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pandera.pandas as pa
+if TYPE_CHECKING:  # the server reads the contract but never builds a pandera schema
+    import pandas as pd
+    import pandera.pandas as pa
 
 ENTITY_ID = "customer_id"
 EVENT_TIME = "event_time"
@@ -67,7 +68,9 @@ CATEGORICAL = tuple(f.name for f in FEATURES if isinstance(f, Categorical))
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
 
 
-def _feature_column(feature: Numeric | Categorical) -> pa.Column:
+def _feature_column(feature: Numeric | Categorical) -> "pa.Column":
+    import pandera.pandas as pa
+
     if isinstance(feature, Categorical):
         return pa.Column(
             str, pa.Check.isin(feature.categories), description=feature.description
@@ -81,8 +84,10 @@ def _feature_column(feature: Numeric | Categorical) -> pa.Column:
     )
 
 
-def scoring_schema() -> pa.DataFrameSchema:
+def scoring_schema() -> "pa.DataFrameSchema":
     """Rows to score: every feature; other columns (an id, say) pass through untouched."""
+    import pandera.pandas as pa
+
     return pa.DataFrameSchema(
         {feature.name: _feature_column(feature) for feature in FEATURES},
         name="scoring data",
@@ -91,11 +96,14 @@ def scoring_schema() -> pa.DataFrameSchema:
 
 def training_schema(
     *, now: datetime, max_age: timedelta, min_rows: int
-) -> pa.DataFrameSchema:
+) -> "pa.DataFrameSchema":
     """Labelled rows: a unique entity id, a fresh event time, the features and the target."""
+    import pandas as pd
+    import pandera.pandas as pa
+
     cutoff = pd.Timestamp(now - max_age)
 
-    def fresh(times: pd.Series) -> bool:
+    def fresh(times: "pd.Series[Any]") -> bool:
         newest = pd.to_datetime(times, utc=True, errors="coerce").max()
         return bool(newest >= cutoff)
 

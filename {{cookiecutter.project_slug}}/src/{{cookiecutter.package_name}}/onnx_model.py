@@ -7,21 +7,27 @@ loads the bytes with onnxruntime alone.
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from .contract import FEATURES, Categorical
+
+if (
+    TYPE_CHECKING
+):  # the server imports this module: it must not pay for pandas or sklearn
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
 Feeds = dict[str, npt.NDArray[Any]]
+# Where training logs the ONNX file in the run, and where serving looks for it.
+ARTIFACT = "serving/model.onnx"
 
 
-def convert(pipeline: Pipeline) -> bytes | None:
+def convert(pipeline: "Pipeline") -> bytes | None:
     """ONNX bytes of the pipeline, or None when skl2onnx cannot convert its estimator."""
     from skl2onnx import convert_sklearn  # training only
     from skl2onnx.common.data_types import FloatTensorType, StringTensorType
@@ -53,7 +59,7 @@ def convert(pipeline: Pipeline) -> bytes | None:
     return serialized
 
 
-def feeds_from_frame(frame: pd.DataFrame) -> Feeds:
+def feeds_from_frame(frame: "pd.DataFrame") -> Feeds:
     """One (rows, 1) array per feature: float32 numbers (NaN when missing), strings."""
     return {
         feature.name: (
@@ -101,7 +107,7 @@ class OnnxScorer:
         return np.asarray(probabilities[:, 1], dtype=np.float64)
 
 
-def max_difference(model: bytes, pipeline: Pipeline, frame: pd.DataFrame) -> float:
+def max_difference(model: bytes, pipeline: "Pipeline", frame: "pd.DataFrame") -> float:
     """The largest gap between ONNX and scikit-learn probabilities on ``frame``."""
     onnx = OnnxScorer(model).probability(feeds_from_frame(frame))
     reference = pipeline.predict_proba(frame)[:, 1]

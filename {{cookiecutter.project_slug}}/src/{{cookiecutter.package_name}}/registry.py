@@ -8,21 +8,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as installed_version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import mlflow
 import mlflow.artifacts
-import mlflow.sklearn
-import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
-from sklearn.pipeline import Pipeline
 
 from .config import Settings, export_mlflow_environment
 from .errors import NoChampionError, RegistryError
+
+if TYPE_CHECKING:  # serving imports this module; it must not pay for pandas or sklearn
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ CHAMPION = "champion"
 MODEL_REQUIREMENTS = ("scikit-learn", "skops", "pandas", "numpy")
 
 
-def trusted_types(pipeline: Pipeline) -> list[str]:
+def trusted_types(pipeline: "Pipeline") -> list[str]:
     """Types skops must be told to trust when loading this pipeline back.
 
     skops loads only types it knows to be safe. The pipeline was fitted by this very
@@ -63,7 +63,9 @@ def redacted(uri: str) -> str:
     parts = urlparse(uri)
     if parts.password is None:
         return uri
-    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+    return parts._replace(
+        netloc=parts.netloc.replace(f":{parts.password}@", ":***@")
+    ).geturl()
 
 
 class Registry:
@@ -116,8 +118,8 @@ class Registry:
     def log_training(
         self,
         *,
-        pipeline: Pipeline,
-        example: pd.DataFrame,
+        pipeline: "Pipeline",
+        example: "pd.DataFrame",
         params: dict[str, Any],
         metrics: dict[str, float],
         tags: dict[str, str],
@@ -128,6 +130,9 @@ class Registry:
 
         ``documents`` are logged as JSON, ``files`` as they are, both by artifact path.
         """
+        import mlflow.sklearn
+        from mlflow.models import infer_signature
+
         experiment_id = self.experiment_id()
         with (
             self._store("log the training run"),
@@ -227,7 +232,9 @@ class Registry:
         started = datetime.fromtimestamp(run.info.start_time / 1000, UTC)
         return dict(run.data.metrics), started
 
-    def load(self, version: Version) -> Pipeline:
+    def load(self, version: Version) -> "Pipeline":
+        import mlflow.sklearn
+
         try:
             model: Pipeline = mlflow.sklearn.load_model(
                 f"models:/{self.name}/{version.number}"

@@ -21,15 +21,13 @@ from .data import file_sha256, read_table, time_split, validate
 from .metrics import classification_metrics
 from .model import build_pipeline, model_params
 from .monitoring import reference_statistics
+from .onnx_model import ARTIFACT as ONNX_ARTIFACT
 from .onnx_model import convert, max_difference
 from .promotion import decide
 from .registry import Registry
 from .seed import seed_everything
 
 logger = logging.getLogger(__name__)
-
-
-ONNX_ARTIFACT = "serving/model.onnx"
 
 
 class TrainResult(BaseModel):

@@ -9,13 +9,12 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from ..config import Settings
 from ..contract import FEATURE_NAMES
+from ..onnx_model import ARTIFACT as ONNX_ARTIFACT
 from ..onnx_model import OnnxScorer, feeds_from_records
 from ..registry import Registry, Version
-from ..train import ONNX_ARTIFACT
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +46,8 @@ def load_version(registry: Registry, version: Version) -> LoadedModel:
 
         backend: Literal["onnx", "sklearn"] = "onnx"
     else:
+        import pandas as pd  # only this fallback needs it
+
         pipeline = registry.load(version)
 
         def probability(records: Records) -> npt.NDArray[np.float64]:

@@ -1,6 +1,8 @@
 """POST /predict: answers, every kind of bad body, limits and the API key."""
 
+import asyncio
 import json
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +125,38 @@ def test_openapi_example_is_accepted_as_is(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert "requestBody" in document["paths"]["/predict"]["post"]
+
+
+def test_client_that_hangs_up_is_a_499_not_a_server_error(
+    api_settings: Settings,
+) -> None:
+    app = create_app(api_settings)
+    app.state.models.reload()
+    sent: list[MutableMapping[str, Any]] = []
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/predict",
+        "raw_path": b"/predict",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+        "scheme": "http",
+        "root_path": "",
+        "http_version": "1.1",
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+
+    assert sent[0]["status"] == 499
+    with TestClient(app) as client:
+        metrics = client.get("/metrics").text
+    assert 'route="/predict",status="499"' in metrics
+    assert 'status="500"' not in metrics

@@ -14,5 +14,5 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 async def reload(holder: HolderDep) -> ReadyResponse:
     """Load the champion if its alias moved; answer with what is served afterwards."""
     await asyncio.to_thread(holder.reload)
-    model = get_model(holder)
+    model = await get_model(holder)
     return ReadyResponse(model_name=model.name, model_version=model.version)

@@ -10,7 +10,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health() -> HealthResponse:
+async def health() -> HealthResponse:
     """200 while the process runs; it does not look at the model (liveness)."""
     return HealthResponse(version=__version__)
 
@@ -19,7 +19,7 @@ def health() -> HealthResponse:
     "/ready",
     responses={503: {"description": "No model loaded yet, and why"}},
 )
-def ready(holder: HolderDep) -> ReadyResponse:
+async def ready(holder: HolderDep) -> ReadyResponse:
     """200 with the model version once one is loaded, else 503 with the remedy."""
     model = holder.model
     if model is None:

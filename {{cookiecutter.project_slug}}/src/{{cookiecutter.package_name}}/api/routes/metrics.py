@@ -7,7 +7,7 @@ router = APIRouter(tags=["metrics"])
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(request: Request) -> Response:
+async def metrics(request: Request) -> Response:
     """Request latency by route and status, predictions by class, probabilities, version."""
     return Response(
         generate_latest(request.app.state.metrics.registry),

@@ -10,7 +10,7 @@ router = APIRouter(tags=["model"])
 
 
 @router.get("/model", responses={503: {"description": "No model loaded"}})
-def model_info(model: ModelDep) -> ModelInfo:
+async def model_info(model: ModelDep) -> ModelInfo:
     """Name, version, run, metrics, training time, backend and the input contract."""
     return ModelInfo(
         name=model.name,

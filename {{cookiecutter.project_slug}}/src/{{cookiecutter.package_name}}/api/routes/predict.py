@@ -3,14 +3,16 @@
 import time
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from ..deps import ModelDep, SettingsDep
 from ..schemas import Prediction, PredictResponse
 
 router = APIRouter(tags=["predict"])
+CLIENT_CLOSED_REQUEST = 499
 
 
 def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
@@ -27,6 +29,7 @@ def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
 
 @router.post(
     "/predict",
+    response_model=PredictResponse,
     responses={
         401: {"description": "API key missing or wrong"},
         413: {"description": "Body larger than API_MAX_BODY_BYTES"},
@@ -36,11 +39,16 @@ def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
 )
 async def predict(
     request: Request, model: ModelDep, settings: SettingsDep
-) -> PredictResponse:
+) -> PredictResponse | Response:
     """Score 1 to API_MAX_BATCH instances with the champion model."""
     started = time.perf_counter()
     request_model: type[BaseModel] = request.app.state.request_model
-    body = await request.body()
+    try:
+        body = await request.body()
+    except ClientDisconnect:
+        # The client gave up (a timeout, say): nobody is left to answer, and it is not
+        # a server error. 499 is the usual code for it in access logs and metrics.
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
     try:
         payload = request_model.model_validate_json(body)
     except ValidationError as error:
