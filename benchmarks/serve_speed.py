@@ -52,6 +52,7 @@ WRK_SECONDS = 10
 LOADS = ((1, 1), (2, 16))
 BATCHES = (1, 100)
 GENERATED, MLFLOW, HELLO = "generated serve", "mlflow models serve", "hello-world"
+GENERATED_2 = "generated serve x2"
 
 EXAMPLE_ROW: dict[str, Any] = {
     "tenure_months": 14,
@@ -172,10 +173,12 @@ def free_port() -> int:
         return port
 
 
-def generated_server(project: Path, folder: Path, env: dict[str, str]) -> Server:
+def generated_server(
+    project: Path, folder: Path, env: dict[str, str], workers: int = 1
+) -> Server:
     port = free_port()
     return Server(
-        name=GENERATED,
+        name=GENERATED if workers == 1 else GENERATED_2,
         argv=[
             str(project / ".venv" / "bin" / CLI),
             "serve",
@@ -183,6 +186,8 @@ def generated_server(project: Path, folder: Path, env: dict[str, str]) -> Server
             HOST,
             "--port",
             str(port),
+            "--workers",
+            str(workers),
         ],
         env=env
         | {
@@ -197,6 +202,11 @@ def generated_server(project: Path, folder: Path, env: dict[str, str]) -> Server
         log=folder / "generated.log",
         metrics_url=f"http://{HOST}:{port}/metrics",
     )
+
+
+def two_workers(project: Path, folder: Path, env: dict[str, str]) -> Server:
+    """The generated server with two uvicorn workers, one per core of these machines."""
+    return generated_server(project, folder, env, workers=2)
 
 
 def mlflow_server(project: Path, folder: Path, env: dict[str, str]) -> Server:
@@ -466,6 +476,7 @@ def print_ratios(measures: list[Measure]) -> None:
     rps = {(m.server, m.rows, m.connections): m.rps for m in measures}
     print(
         f"{'rows':>6}{'conc':>6}{'generated/mlflow':>18}{'generated/hello-world':>23}"
+        f"{'2 workers/1':>13}"
     )
     for count in BATCHES:
         for _, connections in LOADS:
@@ -474,6 +485,7 @@ def print_ratios(measures: list[Measure]) -> None:
                 f"{count:>6}{connections:>6}"
                 f"{ours / rps[(MLFLOW, count, connections)]:>18.2f}"
                 f"{ours / rps[(HELLO, count, connections)]:>23.2f}"
+                f"{rps[(GENERATED_2, count, connections)] / ours:>13.2f}"
             )
 
 
@@ -544,7 +556,7 @@ def main() -> int:
         cold: dict[str, float] = {}
         statuses: dict[str, Counter[str]] = {}
         problems: dict[str, Counter[str]] = {}
-        for make in (generated_server, mlflow_server, hello_server):
+        for make in (generated_server, two_workers, mlflow_server, hello_server):
             server = make(project, folder, env)
             # One server at a time: on 2 cores they would steal CPU from each other.
             with running(server) as cold_start_s:

@@ -272,12 +272,24 @@ def serve(
 ) -> None:
     """Serve the HTTP API with uvicorn (access log off: /metrics counts requests)."""
     # Imported here so that the other commands start without the web stack.
+    import shutil
+    import tempfile
+
     import uvicorn
 
     from .api import create_app
+    from .config import export_prometheus_multiproc_dir
 
     settings: Settings = ctx.obj
     count = workers or settings.api_workers
+    # Every worker has its own counters; they meet in this folder for /metrics.
+    folder = settings.prometheus_multiproc_dir
+    if folder is None and count > 1:
+        folder = Path(tempfile.mkdtemp(prefix="prometheus-"))
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)  # values of an earlier run
+        folder.mkdir(parents=True)
+        export_prometheus_multiproc_dir(folder)
     uvicorn.run(
         # Several workers each build their own app from the environment's settings.
         create_app(settings) if count == 1 else f"{__package__}.api:create_app",

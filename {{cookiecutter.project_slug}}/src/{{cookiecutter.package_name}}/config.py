@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     )
     api_port: int = Field(8000, ge=1, le=65535)
     api_workers: PositiveInt = 1
+    prometheus_multiproc_dir: Path | None = Field(
+        None,
+        validation_alias="PROMETHEUS_MULTIPROC_DIR",
+        description="shared by the workers for /metrics; serve makes one if unset",
+    )
     api_key: SecretStr | None = Field(
         None, description="when set, /predict, /model and /admin need X-API-Key"
     )
@@ -176,6 +181,14 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
 def get_settings() -> Settings:
     """Return the process-wide settings, built on first use (never at import time)."""
     return load_settings()
+
+
+def export_prometheus_multiproc_dir(folder: Path) -> None:
+    """Tell prometheus-client in the workers to come where their values are shared.
+
+    It reads the variable when first imported, so it is set before the workers start.
+    """
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def export_mlflow_environment(settings: Settings) -> None:

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,37 +43,48 @@ def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, A
         return error.code, json.loads(error.read() or b"{}")
 
 
-@pytest.fixture
-def server(api_settings: Settings, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def serving(settings: Settings, folder: Path, workers: int = 1) -> Iterator[str]:
     """The project's own `serve` command in a child process; yields its base URL."""
     port = free_port()
     env = {
         **os.environ,
-        "MLFLOW_TRACKING_URI": api_settings.mlflow_tracking_uri,
+        "MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri,
         f"{ENV_PREFIX}API_RELOAD_INTERVAL_S": "0",
-        f"{ENV_PREFIX}PREDICTION_LOG_PATH": str(tmp_path / "predictions.jsonl"),
+        f"{ENV_PREFIX}PREDICTION_LOG_PATH": str(folder / "predictions.jsonl"),
+        "PROMETHEUS_MULTIPROC_DIR": str(folder / "prometheus"),
     }
+    command = [sys.executable, "-m", PACKAGE, "serve", "--port", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", PACKAGE, "serve", "--port", str(port)],
+        [*command, "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, process.communicate()[1]
-        assert time.monotonic() < deadline, "the server did not become ready"
-        try:
-            if call(f"{base}/ready")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    _, log = process.communicate(timeout=30)
-    assert "API stopping" in log  # the lifespan ran to its end: a clean shutdown
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "the server did not become ready"
+            try:
+                if call(f"{base}/ready")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=30)
+    # The lifespan ran to its end in every worker: a clean shutdown.
+    assert log.count("API stopping") == workers, log
+
+
+@pytest.fixture
+def server(api_settings: Settings, tmp_path: Path) -> Iterator[str]:
+    with serving(api_settings, tmp_path) as base:
+        yield base
 
 
 def test_swaps_champion_under_load_without_failing_a_request(
@@ -106,3 +118,24 @@ def test_swaps_champion_under_load_without_failing_a_request(
     assert versions[0] == 1
     assert versions[-1] == 2
     assert len(outcomes) > 20
+
+
+def test_two_workers_report_their_metrics_together(
+    api_settings: Settings, tmp_path: Path
+) -> None:
+    with serving(api_settings, tmp_path, workers=2) as base:
+        for _ in range(40):  # a new connection each time: the kernel spreads them
+            assert call(f"{base}/predict", {"instances": [EXAMPLE]})[0] == 200
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+            text = response.read().decode()
+
+    samples = [line for line in text.splitlines() if not line.startswith("#")]
+    predicted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in samples
+        if line.startswith("predictions_total{")
+    )
+    assert predicted == 40
+    versions = [line for line in samples if line.startswith("model_version{")]
+    assert len(versions) == 2  # one per live worker
+    assert all(line.endswith(" 1.0") for line in versions)

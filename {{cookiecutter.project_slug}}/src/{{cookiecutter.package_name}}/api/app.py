@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 
 from .. import PROJECT_NAME, __version__
 from ..config import Settings, get_settings
+from ..logs import configure_logging
 from .deps import require_api_key
 from .metrics import ServiceMetrics, TimingMiddleware
 from .prediction_log import PredictionLog
@@ -31,10 +32,11 @@ async def poll_champion(holder: ModelHolder, interval_s: float) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings, the server uses the environment's."""
-    if settings is None:
+    if settings is None:  # a server worker: this is its entry point
         settings = get_settings()
+        configure_logging(settings)
     holder = ModelHolder(settings)
-    service_metrics = ServiceMetrics()
+    service_metrics = ServiceMetrics(settings.prometheus_multiproc_dir)
     prediction_log = PredictionLog(settings)
 
     @asynccontextmanager
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await poller
         prediction_log.close()
+        service_metrics.worker_stopped()
         logger.info("API stopping")
 
     body_model = request_model(settings.api_max_batch)

@@ -1,11 +1,20 @@
 """Prometheus metrics of one app, and the middleware that times every request."""
 
+import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Serving is fast: most requests should land in the sub-millisecond buckets.
@@ -13,9 +22,14 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 
 
 class ServiceMetrics:
-    """The collectors, in a registry of their own so that each app (and test) is apart."""
+    """The collectors, in a registry of their own so that each app (and test) is apart.
 
-    def __init__(self) -> None:
+    With several workers (``multiprocess_dir`` set), every worker writes its values to
+    files there and ``exposition()`` adds up all workers' files.
+    """
+
+    def __init__(self, multiprocess_dir: Path | None = None) -> None:
+        self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry()
         self.latency = Histogram(
             "http_request_duration_seconds",
@@ -40,7 +54,26 @@ class ServiceMetrics:
             "model_version",
             "Registry version of the served model.",
             registry=self.registry,
+            # With several workers: one sample per live worker, labelled with its pid.
+            multiprocess_mode="liveall",
         )
+
+    def exposition(self) -> bytes:
+        """The text /metrics answers: this process's values, or all workers' together."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        combined = CollectorRegistry()
+        multiprocess.MultiProcessCollector(  # type: ignore[no-untyped-call]
+            combined, path=str(self.multiprocess_dir)
+        )
+        return generate_latest(combined)
+
+    def worker_stopped(self) -> None:
+        """Drop this worker's live gauges from the shared files."""
+        if self.multiprocess_dir is not None:
+            multiprocess.mark_process_dead(  # type: ignore[no-untyped-call]
+                os.getpid(), path=str(self.multiprocess_dir)
+            )
 
     def record_predictions(
         self, version: int, classes: Sequence[int], probability: npt.NDArray[np.float64]
