@@ -86,6 +86,7 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         "README.md",
         "pyproject.toml",
         "data/README.md",
+        "docs/scaling.md",
         *(
             f"{package}/{module}.py"
             for module in (
@@ -154,7 +155,8 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
             "tests/api/test_server.py",
         }
     if answers["include_docker"]:
-        files |= {"Dockerfile", ".dockerignore"}
+        files |= {"Dockerfile", ".dockerignore", "docker-compose.yml"}
+        files |= {"docker/mlflow.Dockerfile"}
     if answers["include_github_actions"]:
         files |= {".github/dependabot.yml"}
         files |= {

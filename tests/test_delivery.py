@@ -23,6 +23,11 @@ def must_pass(args: list[str], cwd: Path) -> str:
     return result.stdout + result.stderr
 
 
+def check_schema(schema: str, files: list[str], cwd: Path) -> None:
+    """check-jsonschema with one of its built-in (offline) schemas."""
+    must_pass([str(BIN / "check-jsonschema"), "--builtin-schema", schema, *files], cwd)
+
+
 @pytest.mark.parametrize(
     "row", [r for r in ROWS if r["include_github_actions"]], ids=row_id
 )
@@ -85,3 +90,39 @@ def test_dockerfile_passes_hadolint_and_runs_as_non_root(
     ignored = (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
     assert ignored[0] != "!*" and "*" in ignored  # everything is left out by default...
     assert not any(line.startswith("!") and ".env" in line for line in ignored)
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["include_docker"]], ids=row_id)
+def test_compose_file_wires_the_team_stack(bake: Bake, row: dict[str, Any]) -> None:
+    """No Docker daemon here: the compose spec's schema, then the wiring itself."""
+    project = bake(**row)
+
+    check_schema("vendor.compose-spec", ["docker-compose.yml"], project)
+    must_pass([str(BIN / "hadolint"), "docker/mlflow.Dockerfile"], project)
+    services = yaml.safe_load((project / "docker-compose.yml").read_text("utf-8"))[
+        "services"
+    ]
+    expected = {"postgres", "mlflow", "train"} | (
+        {"api"} if row["include_api"] else set()
+    )
+    assert set(services) == expected
+    assert "healthcheck" in services["postgres"]
+    assert services["mlflow"]["depends_on"] == {
+        "postgres": {"condition": "service_healthy"}
+    }
+    server = services["mlflow"]["command"]
+    backend = server[server.index("--backend-store-uri") + 1]
+    assert backend.startswith("postgresql://") and "@postgres:5432/" in backend
+    assert "--artifacts-destination" in server and "--allowed-hosts" in server
+    for name in expected - {"postgres", "mlflow"}:
+        assert (
+            services[name]["environment"]["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
+        )
+        assert services[name]["depends_on"] == {
+            "mlflow": {"condition": "service_healthy"}
+        }
+    assert services["train"]["profiles"] == ["train"]
+    published = [p for s in services.values() for p in s.get("ports", [])]
+    assert all(
+        p.startswith("127.0.0.1:") for p in published
+    )  # nothing on all interfaces

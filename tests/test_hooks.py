@@ -185,6 +185,8 @@ def test_paths_to_remove_covers_every_option(post_gen: ModuleType) -> None:
         "tests/api",
         "Dockerfile",
         ".dockerignore",
+        "docker",
+        "docker-compose.yml",
         ".github",
         ".pre-commit-config.yaml",
     }

@@ -273,9 +273,11 @@ def serve(
     """Serve the HTTP API with uvicorn (access log off: /metrics counts requests)."""
     # Imported here so that the other commands start without the web stack.
     import shutil
+    import socket
     import tempfile
 
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from .api import create_app
     from .config import export_prometheus_multiproc_dir
@@ -290,7 +292,7 @@ def serve(
         shutil.rmtree(folder, ignore_errors=True)  # values of an earlier run
         folder.mkdir(parents=True)
         export_prometheus_multiproc_dir(folder)
-    uvicorn.run(
+    config = uvicorn.Config(
         # Several workers each build their own app from the environment's settings.
         create_app(settings) if count == 1 else f"{__package__}.api:create_app",
         factory=count > 1,
@@ -301,6 +303,15 @@ def serve(
         log_config=None,
         access_log=False,
     )
+    if count == 1:
+        uvicorn.Server(config).run()
+        return
+    listener = config.bind_socket()
+    # uvicorn's shared socket does not name TCP as its protocol, so asyncio leaves
+    # Nagle's algorithm on and every response waits ~40 ms for a delayed ACK. Accepted
+    # connections inherit the option from the listening socket.
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[listener]).run()
 
 
 @app.command("export-openapi")
