@@ -581,10 +581,11 @@ def main() -> int:
     print_errors(measures)
     print_server_view({k: v for k, v in statuses.items() if v}, problems)
     # wrk stops counting at the deadline; requests in flight then still get logged.
-    counted = sum(m.requests for m in measures if m.server == GENERATED)
+    # Both generated servers (1 and 2 workers) write the same log.
+    counted = sum(m.requests for m in measures if m.server in (GENERATED, GENERATED_2))
     print(
         f"generated prediction log: {logged} lines for {counted} requests wrk counted "
-        f"(+{len(BATCHES)} warm-ups)"
+        f"(+{2 * len(BATCHES)} warm-ups)"
     )
     print(f"served environment weighs {weight} (du -sk of the baked project's .venv)")
     return 0

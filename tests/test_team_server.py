@@ -28,16 +28,6 @@ from tests.conftest import Bake
 
 pytestmark = pytest.mark.slow
 
-EXAMPLE = {
-    "tenure_months": 14,
-    "monthly_charges": 74.5,
-    "total_charges": 1043.0,
-    "support_calls": 3,
-    "contract": "month-to-month",
-    "payment_method": "electronic-check",
-    "internet_service": "fiber",
-}
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -255,9 +245,10 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
                 text=True,
             )
             wait_for(f"http://127.0.0.1:{api_port}/ready", api)
-            status, body = http(
-                f"http://127.0.0.1:{api_port}/predict", {"instances": [EXAMPLE]}
-            )
+            # The example the API documents for /predict, as a consumer would take it.
+            document = http(f"http://127.0.0.1:{api_port}/openapi.json")[1]
+            [example] = document["components"]["schemas"]["PredictRequest"]["examples"]
+            status, body = http(f"http://127.0.0.1:{api_port}/predict", example)
             assert (status, body["model_version"]) == (200, 1)
 
             # The tracking server goes away.
@@ -273,9 +264,7 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
             # The running API keeps serving its model, and says it is ready: it is.
             assert http(f"http://127.0.0.1:{api_port}/admin/reload", {})[0] == 200
             assert http(f"http://127.0.0.1:{api_port}/ready")[0] == 200
-            status, body = http(
-                f"http://127.0.0.1:{api_port}/predict", {"instances": [EXAMPLE]}
-            )
+            status, body = http(f"http://127.0.0.1:{api_port}/predict", example)
             assert (status, body["model_version"]) == (200, 1)
 
             # Back up: the failed training left no run and no version behind.

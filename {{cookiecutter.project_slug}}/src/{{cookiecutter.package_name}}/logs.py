@@ -5,6 +5,7 @@ import logging
 import logging.handlers
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from .config import Settings
@@ -41,6 +42,16 @@ class JsonFormatter(logging.Formatter):
 _installed: list[logging.Handler] = []
 
 
+def rotating_file(
+    path: Path, max_bytes: int, backups: int
+) -> logging.handlers.RotatingFileHandler:
+    """A UTF-8 file handler that rolls over at ``max_bytes``, keeping ``backups`` files."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return logging.handlers.RotatingFileHandler(
+        path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+    )
+
+
 def configure_logging(settings: Settings) -> None:
     """Configure the root logger from the settings; safe to call more than once."""
     root = logging.getLogger()
@@ -58,12 +69,8 @@ def configure_logging(settings: Settings) -> None:
     _installed.append(console)
 
     if settings.log_file is not None:
-        settings.log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
-            settings.log_file,
-            maxBytes=settings.log_file_max_bytes,
-            backupCount=settings.log_file_backup_count,
-            encoding="utf-8",
+        file_handler = rotating_file(
+            settings.log_file, settings.log_file_max_bytes, settings.log_file_backup_count
         )
         file_handler.setFormatter(JsonFormatter())
         _installed.append(file_handler)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..config import Settings
+from ..logs import rotating_file
 
 
 class PredictionLog:
@@ -31,12 +32,10 @@ class PredictionLog:
         settings = self.settings
         if settings.prediction_log_path is None or self._listener is not None:
             return
-        settings.prediction_log_path.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        file_handler = rotating_file(
             settings.prediction_log_path,
-            maxBytes=settings.prediction_log_max_bytes,
-            backupCount=settings.prediction_log_backup_count,
-            encoding="utf-8",
+            settings.prediction_log_max_bytes,
+            settings.prediction_log_backup_count,
         )
         records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
         self._logger.addHandler(logging.handlers.QueueHandler(records))
