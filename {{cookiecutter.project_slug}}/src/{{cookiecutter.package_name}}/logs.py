@@ -70,7 +70,9 @@ def configure_logging(settings: Settings) -> None:
 
     if settings.log_file is not None:
         file_handler = rotating_file(
-            settings.log_file, settings.log_file_max_bytes, settings.log_file_backup_count
+            settings.log_file,
+            settings.log_file_max_bytes,
+            settings.log_file_backup_count,
         )
         file_handler.setFormatter(JsonFormatter())
         _installed.append(file_handler)
