@@ -44,6 +44,7 @@ from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 CLI = "my-ml-service"
+PACKAGE = "my_ml_service"
 MODEL_URI = "models:/my-ml-service@champion"
 HOST = "127.0.0.1"
 TIMEOUT_S = 120.0  # any one subprocess or readiness wait
@@ -54,18 +55,6 @@ BATCHES = (1, 100)
 GENERATED, MLFLOW, HELLO = "generated serve", "mlflow models serve", "hello-world"
 GENERATED_2 = "generated serve x2"
 
-EXAMPLE_ROW: dict[str, Any] = {
-    "tenure_months": 14,
-    "monthly_charges": 74.5,
-    "total_charges": 1043.0,
-    "support_calls": 3,
-    "contract": "month-to-month",
-    "payment_method": "electronic-check",
-    "internet_service": "fiber",
-}
-CONTRACTS = ("month-to-month", "one-year", "two-year")
-PAYMENTS = ("card", "bank-transfer", "electronic-check", "mailed-check")
-INTERNET = ("dsl", "fiber", "none")
 
 # The floor: the least an ASGI app can do and still read the body it is sent.
 HELLO_APP = """\
@@ -270,28 +259,23 @@ def hello_server(project: Path, folder: Path, env: dict[str, str]) -> Server:
     )
 
 
-def rows(count: int) -> list[dict[str, Any]]:
-    """Valid, varied rows (identical rows could flatter a cache), starting with the
-    documented example."""
-    out = [dict(EXAMPLE_ROW)]
-    for i in range(1, count):
-        out.append(
-            {
-                "tenure_months": i % 72,
-                "monthly_charges": round(20.0 + (i * 7.3) % 100, 2),
-                "total_charges": round(50.0 + (i * 131.7) % 7000, 2),
-                "support_calls": i % 9,
-                "contract": CONTRACTS[i % len(CONTRACTS)],
-                "payment_method": PAYMENTS[i % len(PAYMENTS)],
-                "internet_service": INTERNET[i % len(INTERNET)],
-            }
-        )
-    return out
+def sample_rows(project: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    """The first rows of the project's sample, feature columns only, as the API takes
+    them: read with the project's own contract rather than a copy of it here."""
+    script = (
+        "import pandas as pd\n"
+        f"from {PACKAGE}.contract import FEATURE_NAMES\n"
+        f"frame = pd.read_csv('data/churn.csv').head({max(BATCHES)})\n"
+        "print(frame[list(FEATURE_NAMES)].to_json(orient='records'))\n"
+    )
+    python = str(project / ".venv" / "bin" / "python")
+    rows: list[dict[str, Any]] = json.loads(run([python, "-c", script], project, env))
+    return rows
 
 
-def body(server: Server, count: int) -> str:
+def body(server: Server, rows: list[dict[str, Any]]) -> str:
     key = server.body_key or "instances"
-    return json.dumps({key: rows(count)})
+    return json.dumps({key: rows})
 
 
 def http_status(url: str, data: bytes | None = None) -> tuple[int, bytes]:
@@ -359,9 +343,10 @@ def running(server: Server) -> Iterator[float]:
             stop(process)
 
 
-def warm_up(server: Server, count: int) -> None:
+def warm_up(server: Server, rows: list[dict[str, Any]]) -> None:
     """One request that must answer 200 (and, for a model, one prediction a row)."""
-    status, answer = http_status(server.predict_url, body(server, count).encode())
+    count = len(rows)
+    status, answer = http_status(server.predict_url, body(server, rows).encode())
     if status != 200:
         raise RuntimeError(
             f"{server.name} answered {status} to {count} rows: {answer[:500]!r}"
@@ -422,12 +407,14 @@ def parse_wrk(output: str, server: str, count: int, connections: int) -> Measure
     )
 
 
-def drive(wrk: str, server: Server, folder: Path) -> list[Measure]:
+def drive(
+    wrk: str, server: Server, folder: Path, sample: list[dict[str, Any]]
+) -> list[Measure]:
     """wrk against the server for every batch size and load, after one warm-up each."""
     measures = []
     for count in BATCHES:
-        warm_up(server, count)
-        script = lua_script(folder / f"post-{count}.lua", body(server, count))
+        warm_up(server, sample[:count])
+        script = lua_script(folder / f"post-{count}.lua", body(server, sample[:count]))
         for threads, connections in LOADS:
             args = [wrk, f"-t{threads}", f"-c{connections}", f"-d{WRK_SECONDS}s"]
             args += ["--timeout", "10s", "--latency", "-s", str(script)]
@@ -552,6 +539,7 @@ def main() -> int:
         folder = Path(name)
         project, setup_s = bake_and_train(folder, env)
         print(f"bake + uv sync + sample data + train: {setup_s:.1f} s\n")
+        sample = sample_rows(project, env)
         measures: list[Measure] = []
         cold: dict[str, float] = {}
         statuses: dict[str, Counter[str]] = {}
@@ -561,7 +549,7 @@ def main() -> int:
             # One server at a time: on 2 cores they would steal CPU from each other.
             with running(server) as cold_start_s:
                 cold[server.name] = cold_start_s
-                measures += drive(wrk, server, folder)
+                measures += drive(wrk, server, folder, sample)
                 # wrk leaves up to 16 requests in flight at its deadline: let the
                 # server finish (or drop) them before asking what it counted.
                 time.sleep(1)

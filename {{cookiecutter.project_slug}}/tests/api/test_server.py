@@ -138,4 +138,4 @@ def test_two_workers_report_their_metrics_together(
     assert predicted == 40
     versions = [line for line in samples if line.startswith("model_version{")]
     assert len(versions) == 2  # one per live worker
-    assert all(line.endswith(" 1.0") for line in versions)
+    assert all(line.endswith(" 1.0") for line in versions), versions

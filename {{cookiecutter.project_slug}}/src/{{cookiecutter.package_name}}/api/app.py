@@ -23,6 +23,21 @@ from .serving import ModelHolder
 logger = logging.getLogger(__name__)
 
 
+# Pauses between the first attempts to load the champion. Several workers opening the
+# store at once, or a tracking server still starting, can fail the first attempt.
+STARTUP_RETRY_PAUSES_S = (0.5, 1.0, 2.0, 4.0)
+
+
+async def load_at_start(holder: ModelHolder) -> None:
+    """Load the champion, retrying passing failures; "no champion yet" is not one."""
+    await asyncio.to_thread(holder.reload)
+    for pause in STARTUP_RETRY_PAUSES_S:
+        if holder.model is not None or holder.no_champion:
+            return
+        await asyncio.sleep(pause)
+        await asyncio.to_thread(holder.reload)
+
+
 async def poll_champion(holder: ModelHolder, interval_s: float) -> None:
     """Reload whenever the champion alias moves; a failed check keeps the old model."""
     while True:
@@ -35,17 +50,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is None:  # a server worker: this is its entry point
         settings = get_settings()
         configure_logging(settings)
-    holder = ModelHolder(settings)
     service_metrics = ServiceMetrics(settings.prometheus_multiproc_dir)
+    holder = ModelHolder(
+        settings, on_load=lambda model: service_metrics.model_version.set(model.version)
+    )
     prediction_log = PredictionLog(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("API %s starting", __version__)
         prediction_log.start()
-        await asyncio.to_thread(holder.reload)
-        if holder.model is not None:
-            service_metrics.model_version.set(holder.model.version)
+        await load_at_start(holder)
         # Everything loaded so far lives for the whole process: keep the garbage
         # collector from walking it on every collection (long pauses otherwise).
         gc.collect()

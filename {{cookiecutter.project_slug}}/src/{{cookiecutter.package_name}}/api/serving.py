@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from ..config import Settings
 from ..contract import FEATURE_NAMES
+from ..errors import NoChampionError
 from ..onnx_model import ARTIFACT as ONNX_ARTIFACT
 from ..onnx_model import OnnxScorer, feeds_from_records
 from ..registry import Registry, Version
@@ -74,10 +75,16 @@ class ModelHolder:
     """Holds the served model. A reload builds the new model aside, then swaps it in one
     assignment, so every request is scored by one whole model, old or new."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        on_load: Callable[[LoadedModel], None] = lambda model: None,
+    ) -> None:
         self.settings = settings
+        self.on_load = on_load
         self.model: LoadedModel | None = None
         self.last_error: str | None = None
+        self.no_champion = False  # the last failure was "nothing to serve yet"
         self._registry: Registry | None = None
         self._lock = threading.Lock()  # one reload at a time
 
@@ -100,10 +107,11 @@ class ModelHolder:
                     self.last_error = None
                     return False
                 self.model = load_version(self.registry, champion)
-            except (
-                Exception
-            ) as error:  # whatever went wrong, the old model keeps serving
+                self.on_load(self.model)
+            # Whatever went wrong, the model already loaded (if any) keeps serving.
+            except Exception as error:
                 self.last_error = str(error)
+                self.no_champion = isinstance(error, NoChampionError)
                 logger.warning("could not load the champion: %s", error)
                 return False
             self.last_error = None

@@ -16,11 +16,13 @@ def test_reload_swaps_in_a_new_champion(api_settings: Settings) -> None:
         result = train(api_settings)  # same data, same score: promoted as version 2
         reloaded = client.post("/admin/reload")
         after = client.post("/predict", json={"instances": [EXAMPLE]}).json()
+        metrics = client.get("/metrics").text
 
     assert result.promoted
     assert before["model_version"] == 1
     assert reloaded.json()["model_version"] == 2
     assert after["model_version"] == 2
+    assert "\nmodel_version 2.0" in metrics
 
 
 def test_unreachable_store_keeps_the_old_model_serving(

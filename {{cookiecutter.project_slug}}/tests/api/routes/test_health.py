@@ -1,5 +1,8 @@
 """Liveness and readiness, with and without a champion."""
 
+import threading
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }} import __version__
@@ -32,3 +35,20 @@ def test_without_champion_alive_but_not_ready(settings: Settings) -> None:
     detail = ready.json()["detail"]
     assert "run '{{ cookiecutter.project_slug }} train' first" in detail
     assert predict.status_code == 503
+
+
+def test_a_store_failing_at_start_is_tried_again(
+    api_settings: Settings, tmp_path: Path
+) -> None:
+    store = tmp_path / "served.db"
+    good = store.read_bytes()
+    store.write_bytes(b"not a database yet")
+    repair = threading.Timer(0.3, store.write_bytes, args=(good,))
+    repair.start()
+
+    with TestClient(create_app(api_settings)) as client:
+        ready = client.get("/ready")
+
+    repair.join()
+    assert ready.status_code == 200
+    assert ready.json()["model_version"] == 1
