@@ -43,6 +43,16 @@ def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, A
         return error.code, json.loads(error.read() or b"{}")
 
 
+def loaded_workers(base: str) -> int:
+    """How many workers report a loaded model: /ready answers for one worker only."""
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return sum(
+        line.startswith("model_version") and not line.endswith(" 0.0")
+        for line in text.splitlines()
+    )
+
+
 @contextmanager
 def serving(settings: Settings, folder: Path, workers: int = 1) -> Iterator[str]:
     """The project's own `serve` command in a child process; yields its base URL."""
@@ -69,10 +79,11 @@ def serving(settings: Settings, folder: Path, workers: int = 1) -> Iterator[str]
             assert process.poll() is None, process.communicate()[1]
             assert time.monotonic() < deadline, "the server did not become ready"
             try:
-                if call(f"{base}/ready")[0] == 200:
+                if call(f"{base}/ready")[0] == 200 and loaded_workers(base) == workers:
                     break
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         yield base
     finally:
         process.terminate()
