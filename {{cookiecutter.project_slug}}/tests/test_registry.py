@@ -43,3 +43,16 @@ def test_unreachable_server_is_a_registry_error_naming_it(settings: Settings) ->
     assert "http://ci:***@127.0.0.1:9/" in message
     assert "s3cret" not in message
     assert "Check MLFLOW_TRACKING_URI" in message
+
+
+def test_promote_with_the_server_down_says_so(settings: Settings) -> None:
+    down = settings.model_copy(
+        update={
+            "mlflow_tracking_uri": "http://127.0.0.1:9/",
+            "mlflow_http_max_retries": 0,
+            "mlflow_http_timeout_s": 2,
+        }
+    )
+
+    with pytest.raises(RegistryError, match="Check MLFLOW_TRACKING_URI"):
+        Registry(down).promote(1)

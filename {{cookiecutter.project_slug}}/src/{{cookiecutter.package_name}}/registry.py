@@ -174,21 +174,22 @@ class Registry:
         return run.info.run_id, version
 
     def get(self, number: int) -> Version:
-        try:
-            return Version.from_mlflow(
-                self.client.get_model_version(self.name, str(number))
-            )
-        except MlflowException:
-            known = ", ".join(str(v.number) for v in self.versions()) or "none"
-            raise RegistryError(
-                f"Model {self.name!r} has no version {number}; its versions: {known}"
-            ) from None
+        with self._store(f"read version {number} of {self.name!r}"):
+            try:
+                return Version.from_mlflow(
+                    self.client.get_model_version(self.name, str(number))
+                )
+            except MlflowException as error:
+                if error.error_code != "RESOURCE_DOES_NOT_EXIST":
+                    raise
+        known = ", ".join(str(v.number) for v in self.versions()) or "none"
+        raise RegistryError(
+            f"Model {self.name!r} has no version {number}; its versions: {known}"
+        )
 
     def versions(self) -> list[Version]:
-        try:
+        with self._store(f"list the versions of {self.name!r}"):
             found = self.client.search_model_versions(f"name='{self.name}'")
-        except MlflowException:
-            return []
         return sorted((Version.from_mlflow(v) for v in found), key=lambda v: v.number)
 
     def champion(self) -> Version | None:
