@@ -120,20 +120,12 @@ def make_sample_data(
 @app.command("check-data")
 def check_data(ctx: typer.Context, data: DataOption = None) -> None:
     """Hold a training file to the data contract; exit 1 listing what it breaks."""
-    from datetime import UTC, timedelta
-
-    from .contract import training_schema
-    from .data import read_table, validate
+    from .data import load_training_data
 
     settings: Settings = ctx.obj
     path = data or settings.data_path
-    schema = training_schema(
-        now=datetime.now(UTC),
-        max_age=timedelta(days=settings.max_data_age_days),
-        min_rows=settings.min_rows,
-    )
     with _failures_as_messages():
-        frame = validate(read_table(path), schema, source=str(path))
+        frame = load_training_data(settings, path)
     console.print(f"{path}: {len(frame)} rows meet the contract")
 
 

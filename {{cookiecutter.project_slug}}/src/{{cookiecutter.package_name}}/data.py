@@ -3,13 +3,15 @@
 import hashlib
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from .contract import ENTITY_ID, EVENT_TIME, TARGET
+from .config import Settings
+from .contract import ENTITY_ID, EVENT_TIME, TARGET, training_schema
 from .errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,22 @@ def read_table(path: Path) -> pd.DataFrame:
         f"Cannot read '{path}': unknown file type {path.suffix!r}. "
         f"Use one of {', '.join(SUFFIXES)}."
     )
+
+
+def load_training_data(
+    settings: Settings, path: Path, now: datetime | None = None
+) -> pd.DataFrame:
+    """Read a training file and hold it to the training contract, fresh as of ``now``.
+
+    Raises:
+        DataError: the file is missing, unreadable or breaks the contract.
+    """
+    schema = training_schema(
+        now=now or datetime.now(UTC),
+        max_age=timedelta(days=settings.max_data_age_days),
+        min_rows=settings.min_rows,
+    )
+    return validate(read_table(path), schema, source=str(path))
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from . import TEMPLATE_VERSION
 from .config import Settings
-from .contract import FEATURE_NAMES, TARGET, describe, training_schema
-from .data import file_sha256, read_table, time_split, validate
+from .contract import FEATURE_NAMES, TARGET, describe
+from .data import file_sha256, load_training_data, time_split
 from .metrics import classification_metrics
 from .model import build_pipeline, model_params
 from .monitoring import reference_statistics
@@ -89,12 +89,7 @@ def train(
     seed = seed_everything(settings.seed if seed is None else seed)
     path = data_path or settings.data_path
     with step("validate data"):
-        schema = training_schema(
-            now=now or datetime.now(UTC),
-            max_age=timedelta(days=settings.max_data_age_days),
-            min_rows=settings.min_rows,
-        )
-        frame = validate(read_table(path), schema, source=str(path))
+        frame = load_training_data(settings, path, now)
         data_sha256 = file_sha256(path)
         logger.info(
             "data %s: %d rows x %d columns, sha256 %s", path, *frame.shape, data_sha256
