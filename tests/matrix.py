@@ -151,6 +151,7 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
             "tests/api/__init__.py",
             "tests/api/conftest.py",
             "tests/api/routes/__init__.py",
+            "tests/api/test_metrics.py",
             "tests/api/test_schemathesis.py",
             "tests/api/test_server.py",
         }

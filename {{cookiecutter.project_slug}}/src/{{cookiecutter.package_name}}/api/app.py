@@ -91,12 +91,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = service_metrics
     app.state.prediction_log = prediction_log
     app.state.request_model = body_model
-    protected = [Depends(require_api_key)]
+    # Without a key there is nothing to check: no dependency, nothing spent per request.
+    protected = [Depends(require_api_key)] if settings.api_key is not None else []
+    # Routes are matched in order: the busiest first.
+    app.include_router(predict.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(model.router, dependencies=protected)
     app.include_router(admin.router, dependencies=protected)
-    app.include_router(predict.router, dependencies=protected)
     app.add_middleware(TimingMiddleware, metrics=service_metrics)
     app.openapi = _openapi_with(app, body_model)  # type: ignore[method-assign]
     return app

@@ -2,7 +2,6 @@
 
 import os
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -76,15 +75,33 @@ class ServiceMetrics:
             )
 
     def record_predictions(
-        self, version: int, classes: Sequence[int], probability: npt.NDArray[np.float64]
+        self,
+        version: int,
+        classes: npt.NDArray[np.int_],
+        probability: npt.NDArray[np.float64],
     ) -> None:
-        positives = int(sum(classes))
+        positives = int(classes.sum())
         if positives:
             self.predictions.labels(str(version), "1").inc(positives)
         if len(classes) - positives:
             self.predictions.labels(str(version), "0").inc(len(classes) - positives)
-        for value in probability:
-            self.probability.observe(float(value))
+        observe_all(self.probability, probability)
+
+
+def observe_all(histogram: Histogram, values: npt.NDArray[np.float64]) -> None:
+    """``histogram.observe(value)`` for every value, in one pass.
+
+    A hundred ``observe`` calls cost a 100-row request more than scoring it. This adds
+    to prometheus-client's own per-bucket counters (``_buckets`` and ``_sum``, which its
+    ``observe`` uses); a test holds the result equal to observing one value at a time.
+    """
+    bounds = histogram._upper_bounds
+    # observe() counts a value in the first bucket whose upper bound is >= the value.
+    counts = np.bincount(np.searchsorted(bounds, values), minlength=len(bounds))
+    histogram._sum.inc(float(values.sum()))
+    for bucket, count in zip(histogram._buckets, counts.tolist(), strict=False):
+        if count:
+            bucket.inc(count)
 
 
 class TimingMiddleware:

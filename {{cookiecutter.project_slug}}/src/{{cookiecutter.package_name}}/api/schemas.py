@@ -1,9 +1,10 @@
 """Request and response bodies, named for their role; the request comes from the contract."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, with_config
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from ..contract import EXAMPLE, FEATURES, Categorical
 
@@ -35,11 +36,13 @@ class ModelInfo(BaseModel):
     input_schema: dict[str, Any]
 
 
-class Prediction(BaseModel):
-    prediction: int = Field(
-        ge=0, le=1, description="1: the customer is likely to churn"
-    )
-    probability: float = Field(ge=0, le=1)
+# Rows in and out are TypedDicts, not models: pydantic validates them straight from and
+# to dicts, which takes half the time of building (and dumping) a model per row.
+class Prediction(TypedDict):
+    prediction: Annotated[
+        int, Field(ge=0, le=1, description="1: the customer is likely to churn")
+    ]
+    probability: Annotated[float, Field(ge=0, le=1)]
 
 
 class PredictResponse(BaseModel):
@@ -48,37 +51,35 @@ class PredictResponse(BaseModel):
     predictions: list[Prediction]
 
 
-def instance_model() -> type[BaseModel]:
+def instance_type() -> Any:
     """One row to score, with the contract's types, ranges and categories; nothing else."""
     fields: dict[str, Any] = {}
     for feature in FEATURES:
         if isinstance(feature, Categorical):
-            kind: Any = Literal[feature.categories]
-            fields[feature.name] = (kind, Field(description=feature.description))
+            fields[feature.name] = Annotated[
+                Literal[feature.categories], Field(description=feature.description)
+            ]
         else:
-            kind = int if feature.integer else float
+            kind: Any = int if feature.integer else float
             if feature.nullable:
                 kind = kind | None
-            fields[feature.name] = (
+            fields[feature.name] = Annotated[
                 kind,
                 Field(
                     ge=feature.minimum,
                     le=feature.maximum,
                     description=feature.description,
                 ),
-            )
-    return create_model(
-        "Instance",
-        __config__=ConfigDict(
-            extra="forbid", json_schema_extra={"examples": [EXAMPLE]}
-        ),
-        **fields,
-    )
+            ]
+    instance = TypedDict("Instance", fields)  # type: ignore[misc]
+    return with_config(
+        ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
+    )(instance)
 
 
 def request_model(max_batch: int) -> type[BaseModel]:
     """The /predict body: 1 to ``max_batch`` instances."""
-    instance = instance_model()
+    instance = instance_type()
     return create_model(
         "PredictRequest",
         __config__=ConfigDict(

@@ -4,7 +4,7 @@ import asyncio
 
 from fastapi import APIRouter
 
-from ..deps import HolderDep, get_model
+from ..deps import HolderDep, served_model
 from ..schemas import ReadyResponse
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -14,5 +14,5 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 async def reload(holder: HolderDep) -> ReadyResponse:
     """Load the champion if its alias moved; answer with what is served afterwards."""
     await asyncio.to_thread(holder.reload)
-    model = await get_model(holder)
+    model = served_model(holder)
     return ReadyResponse(model_name=model.name, model_version=model.version)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
 
 from ..deps import ModelDep, SettingsDep
-from ..schemas import Prediction, PredictResponse
+from ..schemas import PredictResponse
 
 router = APIRouter(tags=["predict"])
 CLIENT_CLOSED_REQUEST = 499
@@ -56,22 +56,22 @@ async def predict(
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
         ) from None
-    records = [instance.model_dump() for instance in payload.instances]  # type: ignore[attr-defined]
+    records = payload.instances  # type: ignore[attr-defined]
     probability = model.probability(records)
-    classes = [int(p >= settings.decision_threshold) for p in probability]
+    classes = (probability >= settings.decision_threshold).astype(int)
     request.app.state.metrics.record_predictions(model.version, classes, probability)
     request.app.state.prediction_log.write(
         model_version=model.version,
         latency_ms=(time.perf_counter() - started) * 1000,
         inputs=records,
         classes=classes,
-        probability=probability.tolist(),
+        probability=probability,
     )
     return PredictResponse(
         model_name=model.name,
         model_version=model.version,
         predictions=[
-            Prediction(prediction=c, probability=float(p))
-            for c, p in zip(classes, probability, strict=True)
+            {"prediction": c, "probability": p}
+            for c, p in zip(classes.tolist(), probability.tolist(), strict=True)
         ],
     )
