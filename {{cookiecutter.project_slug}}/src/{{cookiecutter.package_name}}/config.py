@@ -130,6 +130,16 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+{%- if cookiecutter.include_api %}
+
+    @field_validator("prediction_log_path", mode="before")
+    @classmethod
+    def _log_off(cls, value: object) -> object:
+        # An empty value means the default, so turning the log off takes a word.
+        if isinstance(value, str) and value.strip().lower() in ("off", "none"):
+            return None
+        return value
+{%- endif %}
 
     @model_validator(mode="after")
     def _password_needs_username(self) -> Self:

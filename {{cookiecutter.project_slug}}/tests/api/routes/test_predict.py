@@ -12,7 +12,11 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.api import create_app
-from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.config import (
+    ENV_PREFIX,
+    Settings,
+    load_settings,
+)
 from {{ cookiecutter.package_name }}.contract import EXAMPLE, FEATURE_NAMES
 from {{ cookiecutter.package_name }}.registry import Registry
 
@@ -115,6 +119,24 @@ def test_each_request_is_logged_as_one_json_line(
     assert entries[0]["model_version"] == 1
     assert entries[0]["inputs"][0] == EXAMPLE
     assert len(entries[0]["probabilities"]) == 3
+
+
+@pytest.mark.parametrize("word", ["off", "None"])
+def test_the_prediction_log_turns_off_with_a_word(
+    api_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    word: str,
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}PREDICTION_LOG_PATH", word)
+    path = load_settings().prediction_log_path
+    settings = api_settings.model_copy(update={"prediction_log_path": path})
+
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/predict", json={"instances": [EXAMPLE]})
+
+    assert (path, response.status_code) == (None, 200)
+    assert not list(tmp_path.rglob("*.jsonl"))
 
 
 def test_openapi_example_is_accepted_as_is(client: TestClient) -> None:
