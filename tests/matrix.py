@@ -107,6 +107,7 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
                 "registry",
                 "sample",
                 "seed",
+                "tracking",
                 "train",
             )
         ),
@@ -138,6 +139,7 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
             "deps",
             "metrics",
             "prediction_log",
+            "registry_rest",
             "schemas",
             "serving",
         )
@@ -152,6 +154,7 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
             "tests/api/conftest.py",
             "tests/api/routes/__init__.py",
             "tests/api/test_metrics.py",
+            "tests/api/test_registry_rest.py",
             "tests/api/test_schemathesis.py",
             "tests/api/test_server.py",
         }

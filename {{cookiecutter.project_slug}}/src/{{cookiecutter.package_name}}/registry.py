@@ -1,10 +1,13 @@
-"""MLflow: the only module that talks to the tracking store and the model registry."""
+"""MLflow's client: the only module that imports MLflow.
+
+Serving from a tracking server reads the few things it needs over REST instead
+(``api.registry_rest``).
+"""
 
 import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -18,7 +21,8 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
 from .config import Settings, export_mlflow_environment
-from .errors import NoChampionError, RegistryError
+from .errors import RegistryError
+from .tracking import CHAMPION, Version, no_champion, store_error
 
 if TYPE_CHECKING:  # serving imports this module; it must not pay for pandas or sklearn
     import pandas as pd
@@ -26,7 +30,6 @@ if TYPE_CHECKING:  # serving imports this module; it must not pay for pandas or 
 
 logger = logging.getLogger(__name__)
 
-CHAMPION = "champion"
 # Given explicitly: left to itself MLflow infers them, which costs seconds per model.
 MODEL_REQUIREMENTS = ("scikit-learn", "skops", "pandas", "numpy")
 
@@ -42,30 +45,8 @@ def trusted_types(pipeline: "Pipeline") -> list[str]:
     return sorted(skops.io.get_untrusted_types(data=skops.io.dumps(pipeline)))
 
 
-@dataclass(frozen=True)
-class Version:
-    """One registered model version, as this project uses it."""
-
-    name: str
-    number: int
-    run_id: str
-    tags: dict[str, str]
-
-    @classmethod
-    def from_mlflow(cls, version: ModelVersion) -> "Version":
-        return cls(
-            version.name, int(version.version), version.run_id or "", dict(version.tags)
-        )
-
-
-def redacted(uri: str) -> str:
-    """The URI without a password, fit for messages and logs."""
-    parts = urlparse(uri)
-    if parts.password is None:
-        return uri
-    return parts._replace(
-        netloc=parts.netloc.replace(f":{parts.password}@", ":***@")
-    ).geturl()
+def _version(found: ModelVersion) -> Version:
+    return Version(found.name, int(found.version), found.run_id or "", dict(found.tags))
 
 
 class Registry:
@@ -92,15 +73,7 @@ class Registry:
             yield
         except (MlflowException, OSError) as error:
             reason = error.message if isinstance(error, MlflowException) else str(error)
-            # MLflow's own message repeats the URL, password and all.
-            password = urlparse(self.settings.mlflow_tracking_uri).password
-            if password:
-                reason = reason.replace(password, "***")
-            raise RegistryError(
-                f"Could not {doing}: the MLflow tracking store at "
-                f"{redacted(self.settings.mlflow_tracking_uri)} failed ({reason.strip()}). "
-                "Check MLFLOW_TRACKING_URI and that the server is up."
-            ) from error
+            raise store_error(self.settings, doing, reason) from error
 
     def experiment_id(self) -> str:
         with self._store("find the experiment"):
@@ -176,9 +149,7 @@ class Registry:
     def get(self, number: int) -> Version:
         with self._store(f"read version {number} of {self.name!r}"):
             try:
-                return Version.from_mlflow(
-                    self.client.get_model_version(self.name, str(number))
-                )
+                return _version(self.client.get_model_version(self.name, str(number)))
             except MlflowException as error:
                 if error.error_code != "RESOURCE_DOES_NOT_EXIST":
                     raise
@@ -190,7 +161,7 @@ class Registry:
     def versions(self) -> list[Version]:
         with self._store(f"list the versions of {self.name!r}"):
             found = self.client.search_model_versions(f"name='{self.name}'")
-        return sorted((Version.from_mlflow(v) for v in found), key=lambda v: v.number)
+        return sorted((_version(v) for v in found), key=lambda v: v.number)
 
     def champion(self) -> Version | None:
         with self._store(f"look up the {CHAMPION} of {self.name!r}"):
@@ -204,15 +175,12 @@ class Registry:
                 ):
                     return None
                 raise
-            return Version.from_mlflow(found)
+            return _version(found)
 
     def require_champion(self) -> Version:
         champion = self.champion()
         if champion is None:
-            raise NoChampionError(
-                f"Model {self.name!r} has no {CHAMPION!r} alias; "
-                "run '{{ cookiecutter.project_slug }} train' first"
-            )
+            raise no_champion(self.settings)
         return champion
 
     def download(self, version: Version, artifact_path: str) -> bytes | None:

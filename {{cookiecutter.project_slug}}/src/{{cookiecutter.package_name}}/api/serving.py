@@ -5,7 +5,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -15,11 +15,35 @@ from ..contract import FEATURE_NAMES
 from ..errors import NoChampionError
 from ..onnx_model import ARTIFACT as ONNX_ARTIFACT
 from ..onnx_model import OnnxScorer, feeds_from_records
-from ..registry import Registry, Version
+from ..tracking import Version
+from .registry_rest import RestRegistry, can_serve_from
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
 Records = Sequence[Mapping[str, Any]]
+
+
+class ServingRegistry(Protocol):
+    """What serving reads from the registry: ``registry.Registry`` or ``RestRegistry``."""
+
+    def require_champion(self) -> Version: ...
+    def download(self, version: Version, artifact_path: str) -> bytes | None: ...
+    def run_summary(self, version: Version) -> tuple[dict[str, float], datetime]: ...
+    def load(self, version: Version) -> "Pipeline": ...
+
+
+def serving_registry(settings: Settings) -> ServingRegistry:
+    """A tracking server is read over REST, so that MLflow is never imported; any other
+    store (the local sqlite file, say) through the MLflow client."""
+    if can_serve_from(settings):
+        logger.info("reading the registry over MLflow's REST API, without MLflow")
+        return RestRegistry(settings)
+    from ..registry import Registry
+
+    return Registry(settings)
 
 
 @dataclass(frozen=True)
@@ -35,7 +59,7 @@ class LoadedModel:
     probability: Callable[[Records], npt.NDArray[np.float64]]
 
 
-def load_version(registry: Registry, version: Version) -> LoadedModel:
+def load_version(registry: ServingRegistry, version: Version) -> LoadedModel:
     """Load a version for serving: its ONNX file when training made one, else the pipeline."""
     onnx = registry.download(version, ONNX_ARTIFACT)
     probability: Callable[[Records], npt.NDArray[np.float64]]
@@ -85,13 +109,13 @@ class ModelHolder:
         self.model: LoadedModel | None = None
         self.last_error: str | None = None
         self.no_champion = False  # the last failure was "nothing to serve yet"
-        self._registry: Registry | None = None
+        self._registry: ServingRegistry | None = None
         self._lock = threading.Lock()  # one reload at a time
 
     @property
-    def registry(self) -> Registry:
+    def registry(self) -> ServingRegistry:
         if self._registry is None:
-            self._registry = Registry(self.settings)
+            self._registry = serving_registry(self.settings)
         return self._registry
 
     def reload(self) -> bool:

@@ -1,0 +1,187 @@
+"""Serving reads a tracking server over REST: the same answers as MLflow's client."""
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import pytest
+
+from {{ cookiecutter.package_name }}.api.registry_rest import (
+    RestRegistry,
+    can_serve_from,
+)
+from {{ cookiecutter.package_name }}.config import ENV_PREFIX, Settings
+from {{ cookiecutter.package_name }}.errors import (
+    NoChampionError,
+    RegistryError,
+)
+from {{ cookiecutter.package_name }}.onnx_model import ARTIFACT as ONNX_ARTIFACT
+from {{ cookiecutter.package_name }}.registry import Registry
+from {{ cookiecutter.package_name }}.train import train
+
+from .test_server import free_port
+
+# Serve the champion from the environment's settings and say what was loaded and how.
+SERVE_AND_REPORT = """
+import json, sys
+from {{ cookiecutter.package_name }}.api.serving import ModelHolder
+from {{ cookiecutter.package_name }}.config import get_settings
+holder = ModelHolder(get_settings())
+holder.reload()
+model = holder.model
+print(json.dumps({
+    "version": model and model.version,
+    "backend": model and model.backend,
+    "error": holder.last_error,
+    "imported": sorted({"mlflow", "pandas", "sklearn"} & set(sys.modules)),
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def tracking_server(
+    tmp_path_factory: pytest.TempPathFactory, migrated_store: Path
+) -> Iterator[str]:
+    """A real ``mlflow server`` on 127.0.0.1 that proxies its artifacts."""
+    folder = tmp_path_factory.mktemp("tracking-server")
+    shutil.copyfile(migrated_store, folder / "mlflow.db")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1"]
+    command += ["--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}"]
+    command += ["--artifacts-destination", str(folder / "artifacts")]
+    with (folder / "server.log").open("w") as log:
+        server = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, (folder / "server.log").read_text()
+            assert time.monotonic() < deadline, "mlflow server did not start"
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.25)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def on_server(settings: Settings, url: str, **changes: object) -> Settings:
+    return settings.model_copy(update={"mlflow_tracking_uri": url, **changes})
+
+
+def test_reads_what_mlflow_reads_from_a_tracking_server(
+    settings: Settings, tracking_server: str, tmp_path: Path
+) -> None:
+    remote = on_server(settings, tracking_server)
+    rest, client = RestRegistry(remote), Registry(remote)
+    with pytest.raises(NoChampionError) as rest_error:
+        rest.require_champion()
+    with pytest.raises(NoChampionError) as client_error:
+        client.require_champion()
+    assert str(rest_error.value) == str(client_error.value)
+
+    train(remote)
+
+    champion = rest.require_champion()
+    assert champion == client.require_champion()
+    assert rest.run_summary(champion) == client.run_summary(champion)
+    served = rest.download(champion, ONNX_ARTIFACT)
+    assert served is not None
+    assert served == client.download(champion, ONNX_ARTIFACT)
+    assert rest.download(champion, "serving/no-such-file") is None
+
+
+def test_reads_artifacts_kept_in_a_shared_folder(
+    settings: Settings, tracking_server: str, tmp_path: Path
+) -> None:
+    # An experiment whose artifacts the server does not proxy: a folder both can reach.
+    remote = on_server(
+        settings, tracking_server, experiment_name="shared", model_name="shared"
+    )
+    mlflow.MlflowClient(tracking_server).create_experiment(
+        "shared", artifact_location=(tmp_path / "shared").as_uri()
+    )
+    train(remote)
+    rest = RestRegistry(remote)
+
+    champion = rest.require_champion()
+
+    assert rest.download(champion, ONNX_ARTIFACT) == Registry(remote).download(
+        champion, ONNX_ARTIFACT
+    )
+    assert list((tmp_path / "shared").rglob("model.onnx"))
+
+
+def test_serving_from_a_tracking_server_imports_no_mlflow(
+    settings: Settings, tracking_server: str, tmp_path: Path
+) -> None:
+    remote = on_server(settings, tracking_server, model_name="lean")
+    train(remote)
+
+    served = subprocess.run(
+        [sys.executable, "-c", SERVE_AND_REPORT],
+        env={"MLFLOW_TRACKING_URI": tracking_server, f"{ENV_PREFIX}MODEL_NAME": "lean"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    report = json.loads(served.stdout)
+    assert report == {"version": 1, "backend": "onnx", "error": None, "imported": []}
+
+
+def test_a_server_that_is_down_is_named_as_mlflow_names_it(settings: Settings) -> None:
+    down = on_server(
+        settings,
+        "http://ci:s3cret@127.0.0.1:9/",
+        mlflow_http_max_retries=0,
+        mlflow_http_timeout_s=2,
+    )
+
+    with pytest.raises(RegistryError) as caught:
+        RestRegistry(down).require_champion()
+
+    message = str(caught.value)
+    assert "http://ci:***@127.0.0.1:9/" in message
+    assert "s3cret" not in message
+    assert "Check MLFLOW_TRACKING_URI" in message
+
+
+@pytest.mark.parametrize(
+    ("uri", "option", "expected"),
+    [
+        ("http://mlflow:5000", None, True),
+        ("https://mlflow.example.com/prefix", None, True),
+        ("sqlite:///mlflow.db", None, False),
+        ("databricks", None, False),
+        # TLS files and auth plugins are MLflow's business.
+        ("https://mlflow.example.com", "MLFLOW_TRACKING_SERVER_CERT_PATH", False),
+        ("https://mlflow.example.com", "MLFLOW_TRACKING_AUTH", False),
+    ],
+)
+def test_rest_is_used_only_where_it_does_all_mlflow_would(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    uri: str,
+    option: str | None,
+    expected: bool,
+) -> None:
+    if option is not None:
+        monkeypatch.setenv(option, "set")
+
+    assert can_serve_from(on_server(settings, uri)) is expected
