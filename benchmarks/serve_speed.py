@@ -2,7 +2,7 @@
 
 Bakes the default project into a temporary folder, installs it as its Docker image does
 (``uv sync --no-dev --compile-bytecode``), writes the sample data and trains, so the
-registry holds a champion. Then four servers, one after the other, each on a free
+registry holds a champion. Then five servers, one after the other, each on a free
 127.0.0.1 port with one uvicorn worker unless said otherwise:
 
 * the generated ``<cli> serve`` (POST /predict, ready at GET /ready), with one worker
@@ -10,13 +10,16 @@ registry holds a champion. Then four servers, one after the other, each on a fre
 * ``mlflow models serve`` on the same champion (POST /invocations, ready at GET /ping),
   with uvicorn's access log turned off as the generated server has it;
 * a hello-world ASGI app on uvicorn answering every request with a fixed small JSON
-  body: the floor set by uvicorn, HTTP parsing and wrk on this machine.
+  body: the floor set by uvicorn, HTTP parsing and wrk on this machine;
+* the generated server again, reading the registry from an ``mlflow server`` on the
+  same store instead of the sqlite file: over MLflow's REST API, without MLflow.
 
 For each: the cold start (process start to the first 200 from the readiness URL), one
 request that must answer 200, 3 s of uncounted load, then wrk (installed with apt-get if
-missing) with a 1-row and a 100-row body, at concurrency 1 and 16. The table gives requests/s and the
-p50 and p99 latencies; the ratios compare servers measured in this same run, since
-absolute numbers depend on the machine (and wrk shares its cores with the server).
+missing) with a 1-row and a 100-row body, at concurrency 1 and 16, and its resident
+memory after that. The table gives requests/s and the p50 and p99 latencies; the ratios
+compare servers measured in this same run, since absolute numbers depend on the
+machine (and wrk shares its cores with the server).
 
     uv run --frozen python benchmarks/serve_speed.py
 """
@@ -38,7 +41,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,7 @@ LOADS = ((1, 1), (2, 16))
 BATCHES = (1, 100)
 GENERATED, MLFLOW, HELLO = "generated serve", "mlflow models serve", "hello-world"
 GENERATED_2 = "generated serve x2"
+GENERATED_REST = "generated serve, REST"
 
 
 # The floor: the least an ASGI app can do and still read the body it is sent.
@@ -189,6 +193,8 @@ def generated_server(
         | {
             "MY_ML_SERVICE_API_RELOAD_INTERVAL_S": "0",  # no registry polling mid-run
             "MY_ML_SERVICE_PREDICTION_LOG_PATH": str(folder / "predictions.jsonl"),
+            # Keep every rotated file: the line count is checked against wrk's.
+            "MY_ML_SERVICE_PREDICTION_LOG_BACKUP_COUNT": "1000",
             "MY_ML_SERVICE_LOG_LEVEL": "WARNING",
         },
         cwd=project,
@@ -330,8 +336,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running(server: Server) -> Iterator[float]:
-    """Start the server, yield its cold start in seconds, and always stop it."""
+def running(server: Server) -> Iterator[tuple[float, int]]:
+    """Start the server, yield its cold start in seconds and its process id (also its
+    session's), and always stop it."""
     with server.log.open("wb") as log:
         started = time.perf_counter()
         # Its own session, so stop() reaches every process it spawns and no other.
@@ -345,9 +352,46 @@ def running(server: Server) -> Iterator[float]:
         )
         try:
             wait_ready(server, process)
-            yield time.perf_counter() - started
+            yield time.perf_counter() - started, process.pid
         finally:
             stop(process)
+
+
+def resident_mb(session: int) -> float:
+    """Resident memory of every process in the session, summed (workers share some)."""
+    total_kb = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The session id is the 6th field, after the parenthesised command name.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) != session:
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        total_kb += int(match.group(1)) if match else 0
+    return total_kb / 1024
+
+
+def tracking_server(project: Path, folder: Path, env: dict[str, str]) -> Server:
+    """``mlflow server`` on the project's store, for the generated server to read."""
+    port = free_port()
+    return Server(
+        name="mlflow server",
+        argv=[
+            str(project / ".venv" / "bin" / "mlflow"),
+            "server",
+            *("--host", HOST, "--port", str(port), "--workers", "1"),
+            *("--backend-store-uri", f"sqlite:///{project / 'mlflow.db'}"),
+        ],
+        env=env,
+        cwd=project,
+        ready_url=f"http://{HOST}:{port}/health",
+        predict_url="",
+        body_key=None,
+        log=folder / "tracking.log",
+    )
 
 
 def warm_up(server: Server, rows: list[dict[str, Any]]) -> None:
@@ -560,21 +604,43 @@ def main() -> int:
         statuses: dict[str, Counter[str]] = {}
         problems: dict[str, Counter[str]] = {}
         warm_ups: Counter[str] = Counter()
-        for make in (generated_server, two_workers, mlflow_server, hello_server):
-            server = make(project, folder, env)
+        memory: dict[str, float] = {}
+
+        def measure(server: Server) -> None:
             # One server at a time: on 2 cores they would steal CPU from each other.
-            with running(server) as cold_start_s:
-                cold[server.name] = cold_start_s
+            with running(server) as (cold[server.name], pid):
                 server_measures, warm_ups[server.name] = drive(
                     wrk, server, folder, sample
                 )
-                measures += server_measures
+                measures.extend(server_measures)
+                memory[server.name] = resident_mb(pid)
                 # wrk leaves up to 16 requests in flight at its deadline: let the
                 # server finish (or drop) them before asking what it counted.
                 time.sleep(1)
                 statuses[server.name] = status_counts(server)
             # Read after the stop: the server has flushed what it had to say.
             problems[server.name] = log_problems(server.log)
+
+        for make in (generated_server, two_workers, mlflow_server, hello_server):
+            measure(make(project, folder, env))
+        # The generated server again, reading the same registry through an MLflow
+        # tracking server: over REST, without importing MLflow.
+        tracking = tracking_server(project, folder, env)
+        with running(tracking):
+            local = generated_server(project, folder, env)
+            measure(
+                replace(
+                    local,
+                    name=GENERATED_REST,
+                    env=local.env
+                    | {
+                        "MLFLOW_TRACKING_URI": tracking.ready_url.removesuffix(
+                            "/health"
+                        )
+                    },
+                    log=folder / "generated-rest.log",
+                )
+            )
         logged = logged_lines(folder / "predictions.jsonl")
         weight = venv_size(project)
 
@@ -582,14 +648,17 @@ def main() -> int:
     print("\ncold start (process start to first 200 from the readiness URL):")
     for server_name, seconds in cold.items():
         print(f"  {server_name:<22}{seconds:>6.2f} s")
+    print("\nresident memory after the load (all of a server's processes):")
+    for server_name, megabytes in memory.items():
+        print(f"  {server_name:<22}{megabytes:>6.0f} MB")
     print("\nthroughput ratios, same run:")
     print_ratios(measures)
     print()
     print_errors(measures)
     print_server_view({k: v for k, v in statuses.items() if v}, problems)
     # wrk stops counting at the deadline; requests in flight then still get logged.
-    # Both generated servers (1 and 2 workers) write the same log.
-    generated = (GENERATED, GENERATED_2)
+    # The generated servers all write the same log.
+    generated = (GENERATED, GENERATED_2, GENERATED_REST)
     counted = sum(m.requests for m in measures if m.server in generated)
     warmed = sum(warm_ups[name] for name in generated)
     print(

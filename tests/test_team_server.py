@@ -250,6 +250,10 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
             [example] = document["components"]["schemas"]["PredictRequest"]["examples"]
             status, body = http(f"http://127.0.0.1:{api_port}/predict", example)
             assert (status, body["model_version"]) == (200, 1)
+            # Read over REST: the run's metrics, the ONNX file through the proxy.
+            status, info = http(f"http://127.0.0.1:{api_port}/model")
+            assert (status, info["backend"]) == (200, "onnx")
+            assert info["metrics"] == pytest.approx(summary["metrics"])
 
             # The tracking server goes away.
             stop(server)
@@ -273,6 +277,10 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
             )
             assert sql(database, "select version from model_versions") == ["1"]
             assert sql(database, "select count(*) from runs") == ["1"]
+
+            stop(api)
+            assert api.stderr is not None
+            assert "over MLflow's REST API, without MLflow" in api.stderr.read()
         finally:
             if api is not None:
                 stop(api)
