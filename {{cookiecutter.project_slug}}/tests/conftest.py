@@ -68,3 +68,15 @@ def sample_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(sample_path: Path) -> Settings:
     return Settings(data_path=sample_path, min_rows=100)
+
+
+@pytest.fixture
+def down(settings: Settings) -> Settings:
+    """Settings pointing at a tracking server that is not there, giving up at once."""
+    return settings.model_copy(
+        update={
+            "mlflow_tracking_uri": "http://ci:s3cret@127.0.0.1:9/",
+            "mlflow_http_max_retries": 0,
+            "mlflow_http_timeout_s": 2,
+        }
+    )

@@ -27,18 +27,6 @@ def test_promoting_a_missing_version_lists_the_versions(settings: Settings) -> N
         Registry(settings).promote(7)
 
 
-@pytest.fixture
-def down(settings: Settings) -> Settings:
-    """Settings pointing at a tracking server that is not there, giving up at once."""
-    return settings.model_copy(
-        update={
-            "mlflow_tracking_uri": "http://ci:s3cret@127.0.0.1:9/",
-            "mlflow_http_max_retries": 0,
-            "mlflow_http_timeout_s": 2,
-        }
-    )
-
-
 def test_unreachable_server_is_a_registry_error_naming_it(down: Settings) -> None:
     with pytest.raises(RegistryError) as caught:
         Registry(down).champion()

@@ -145,21 +145,17 @@ def test_serving_from_a_tracking_server_imports_no_mlflow(
     assert report == {"version": 1, "backend": "onnx", "error": None, "imported": []}
 
 
-def test_a_server_that_is_down_is_named_as_mlflow_names_it(settings: Settings) -> None:
-    down = on_server(
-        settings,
-        "http://ci:s3cret@127.0.0.1:9/",
-        mlflow_http_max_retries=0,
-        mlflow_http_timeout_s=2,
-    )
-
-    with pytest.raises(RegistryError) as caught:
+def test_a_server_that_is_down_is_named_as_mlflow_names_it(down: Settings) -> None:
+    with pytest.raises(RegistryError) as rest:
         RestRegistry(down).require_champion()
+    with pytest.raises(RegistryError) as client:
+        Registry(down).require_champion()
 
-    message = str(caught.value)
-    assert "http://ci:***@127.0.0.1:9/" in message
-    assert "s3cret" not in message
-    assert "Check MLFLOW_TRACKING_URI" in message
+    # The same sentences around each library's own reason, with the password masked.
+    ours, theirs = str(rest.value), str(client.value)
+    assert ours.split(" failed (")[0] == theirs.split(" failed (")[0]
+    assert ours.rsplit(")", 1)[1] == theirs.rsplit(")", 1)[1]
+    assert "s3cret" not in ours
 
 
 @pytest.mark.parametrize(
