@@ -112,8 +112,9 @@ def test_reads_artifacts_kept_in_a_shared_folder(
     remote = on_server(
         settings, tracking_server, experiment_name="shared", model_name="shared"
     )
+    # A space in the folder's name: the artifact URI carries it %-encoded.
     mlflow.MlflowClient(tracking_server).create_experiment(
-        "shared", artifact_location=(tmp_path / "shared").as_uri()
+        "shared", artifact_location=(tmp_path / "shared folder").as_uri()
     )
     train(remote)
     rest = RestRegistry(remote)
@@ -123,7 +124,7 @@ def test_reads_artifacts_kept_in_a_shared_folder(
     assert rest.download(champion, ONNX_ARTIFACT) == Registry(remote).download(
         champion, ONNX_ARTIFACT
     )
-    assert list((tmp_path / "shared").rglob("model.onnx"))
+    assert list((tmp_path / "shared folder").rglob("model.onnx"))
 
 
 def test_serving_from_a_tracking_server_imports_no_mlflow(

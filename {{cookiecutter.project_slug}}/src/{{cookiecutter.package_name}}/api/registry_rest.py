@@ -15,7 +15,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlparse
+from urllib.parse import quote, unquote, urlencode, urlparse
 
 from .. import PROJECT_NAME, __version__
 from ..config import Settings
@@ -92,7 +92,11 @@ class RestRegistry:
         body = self._get(doing, f"{self.base}/api/2.0/mlflow/{path}?{urlencode(query)}")
         if body is None:
             return None
-        found: dict[str, Any] = json.loads(body)
+        try:
+            found: dict[str, Any] = json.loads(body)
+        except ValueError as error:  # a proxy's HTML page, say
+            reason = f"the answer is not MLflow's JSON: {body[:100]!r}"
+            raise store_error(self.settings, doing, reason) from error
         return found
 
     def champion(self) -> Version | None:
@@ -138,7 +142,7 @@ class RestRegistry:
                 doing, f"{self.base}/api/2.0/mlflow-artifacts/artifacts/{path}"
             )
         if parts.scheme in ("", "file"):  # a folder this machine shares with the server
-            local = Path(parts.path) / artifact_path
+            local = Path(unquote(parts.path)) / artifact_path
             return local.read_bytes() if local.is_file() else None
         # s3://, gs://, abfss://...: MLflow knows how to reach those.
         from ..registry import Registry
