@@ -83,6 +83,7 @@ def on_server(settings: Settings, url: str, **changes: object) -> Settings:
     return settings.model_copy(update={"mlflow_tracking_uri": url, **changes})
 
 
+@pytest.mark.tracking_server
 def test_reads_what_mlflow_reads_from_a_tracking_server(
     settings: Settings, tracking_server: str, tmp_path: Path
 ) -> None:
@@ -105,6 +106,7 @@ def test_reads_what_mlflow_reads_from_a_tracking_server(
     assert rest.download(champion, "serving/no-such-file") is None
 
 
+@pytest.mark.tracking_server
 def test_reads_artifacts_kept_in_a_shared_folder(
     settings: Settings, tracking_server: str, tmp_path: Path
 ) -> None:
@@ -127,6 +129,7 @@ def test_reads_artifacts_kept_in_a_shared_folder(
     assert list((tmp_path / "shared folder").rglob("model.onnx"))
 
 
+@pytest.mark.tracking_server
 def test_serving_from_a_tracking_server_imports_no_mlflow(
     settings: Settings, tracking_server: str, tmp_path: Path
 ) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode, urlparse
 
-from .. import PROJECT_NAME, __version__
+from .. import __version__
 from ..config import Settings
 from ..tracking import CHAMPION, Version, no_champion, store_error
 
@@ -52,7 +52,8 @@ class RestRegistry:
         host = parts.netloc.rpartition("@")[2]
         self.base = parts._replace(netloc=host).geturl().rstrip("/")
         self.tls = ssl.create_default_context()
-        self.headers = {"User-Agent": f"{PROJECT_NAME}/{__version__}"}
+        # The package's name: header values must be ASCII, the project's name may not be.
+        self.headers = {"User-Agent": f"{__name__.partition('.')[0]}/{__version__}"}
         username = settings.mlflow_tracking_username or parts.username
         password = (
             settings.mlflow_tracking_password.get_secret_value()
