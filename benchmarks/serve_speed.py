@@ -357,21 +357,47 @@ def running(server: Server) -> Iterator[tuple[float, int]]:
             stop(process)
 
 
-def resident_mb(session: int) -> float:
-    """Resident memory of every process in the session, summed (workers share some)."""
-    total_kb = 0
+def session_stats(session: int) -> Iterator[tuple[list[str], str]]:
+    """For each process in the session: its /proc stat fields after the command name,
+    and its /proc status text."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             # The session id is the 6th field, after the parenthesised command name.
             fields = stat.read_text().rsplit(")", 1)[1].split()
             if int(fields[3]) != session:
                 continue
-            status = (stat.parent / "status").read_text()
+            yield fields, (stat.parent / "status").read_text()
         except (OSError, IndexError, ValueError):
             continue  # the process ended meanwhile
+
+
+def resident_mb(session: int) -> float:
+    """Resident memory of every process in the session, summed (workers share some)."""
+    total_kb = 0
+    for _, status in session_stats(session):
         match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
         total_kb += int(match.group(1)) if match else 0
     return total_kb / 1024
+
+
+def settle(session: int, limit_s: float = 60) -> None:
+    """Wait until the session's processes use under 5 % of a core.
+
+    ``mlflow server`` answers /health while its job-runner processes are still starting,
+    and they would take CPU from whatever is measured next.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def cpu_s() -> float:
+        # utime and stime: the 14th and 15th fields of /proc/<pid>/stat.
+        return sum(int(f[11]) + int(f[12]) for f, _ in session_stats(session)) / ticks
+
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        before = cpu_s()
+        time.sleep(1)
+        if cpu_s() - before < 0.05:
+            return
 
 
 def tracking_server(project: Path, folder: Path, env: dict[str, str]) -> Server:
@@ -626,7 +652,8 @@ def main() -> int:
         # The generated server again, reading the same registry through an MLflow
         # tracking server: over REST, without importing MLflow.
         tracking = tracking_server(project, folder, env)
-        with running(tracking):
+        with running(tracking) as (_, tracking_session):
+            settle(tracking_session)
             local = generated_server(project, folder, env)
             measure(
                 replace(
