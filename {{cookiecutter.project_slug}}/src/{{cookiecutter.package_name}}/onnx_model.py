@@ -14,9 +14,8 @@ import numpy.typing as npt
 
 from .contract import FEATURES, Categorical
 
-if (
-    TYPE_CHECKING
-):  # the server imports this module: it must not pay for pandas or sklearn
+# The server imports this module: it must not pay for pandas or sklearn.
+if TYPE_CHECKING:
     import pandas as pd
     from sklearn.pipeline import Pipeline
 
