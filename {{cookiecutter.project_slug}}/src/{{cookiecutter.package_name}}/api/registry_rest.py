@@ -7,6 +7,7 @@ cover is left to the MLflow client (``registry.Registry``).
 """
 
 import base64
+import functools
 import json
 import os
 import ssl
@@ -23,6 +24,8 @@ from ..tracking import CHAMPION, Version, no_champion, store_error
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
+
+    from ..registry import Registry
 
 # Client options only MLflow's own client knows how to apply (TLS files, auth plugins).
 MLFLOW_CLIENT_OPTIONS = (
@@ -60,6 +63,7 @@ class RestRegistry:
             if settings.mlflow_tracking_password
             else parts.password
         )
+        self._last_run: tuple[str, dict[str, Any]] | None = None
         token = os.environ.get("MLFLOW_TRACKING_TOKEN")
         if username and password:
             pair = base64.b64encode(f"{username}:{password}".encode()).decode()
@@ -124,11 +128,17 @@ class RestRegistry:
         return champion
 
     def _run(self, version: Version) -> dict[str, Any]:
+        """The version's run. Loading a version asks twice (where its artifacts are, its
+        metrics); the second answer comes from memory, as a finished run does not change.
+        """
+        if self._last_run is not None and self._last_run[0] == version.run_id:
+            return self._last_run[1]
         doing = f"read run {version.run_id}"
         found = self._api(doing, "runs/get", run_id=version.run_id)
         if found is None:
             raise store_error(self.settings, doing, "the run does not exist")
         run: dict[str, Any] = found["run"]
+        self._last_run = (version.run_id, run)
         return run
 
     def download(self, version: Version, artifact_path: str) -> bytes | None:
@@ -146,9 +156,7 @@ class RestRegistry:
             local = Path(unquote(parts.path)) / artifact_path
             return local.read_bytes() if local.is_file() else None
         # s3://, gs://, abfss://...: MLflow knows how to reach those.
-        from ..registry import Registry
-
-        return Registry(self.settings).download(version, artifact_path)
+        return self._mlflow.download(version, artifact_path)
 
     def run_summary(self, version: Version) -> tuple[dict[str, float], datetime]:
         """The metrics of the run that produced a version, and when it started."""
@@ -159,9 +167,15 @@ class RestRegistry:
 
     def load(self, version: Version) -> "Pipeline":
         """The scikit-learn pipeline (when there is no ONNX file): MLflow loads it."""
+        return self._mlflow.load(version)
+
+    @functools.cached_property
+    def _mlflow(self) -> "Registry":
+        """MLflow's own client, imported and opened only when this module cannot do the
+        work itself."""
         from ..registry import Registry
 
-        return Registry(self.settings).load(version)
+        return Registry(self.settings)
 
 
 def _error_code(body: str) -> str | None:
