@@ -4,7 +4,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,7 @@ from {{ cookiecutter.package_name }}.onnx_model import ARTIFACT as ONNX_ARTIFACT
 from {{ cookiecutter.package_name }}.registry import Registry
 from {{ cookiecutter.package_name }}.train import train
 
-from .test_server import free_port
+from .test_server import free_port, wait_until
 
 # Serve the champion from the environment's settings and say what was loaded and how.
 SERVE_AND_REPORT = """
@@ -63,16 +62,13 @@ def tracking_server(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+    def healthy() -> bool:
+        with urllib.request.urlopen(f"{url}/health", timeout=1):
+            return True
+
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, (folder / "server.log").read_text()
-            assert time.monotonic() < deadline, "mlflow server did not start"
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.25)
+        wait_until(healthy, server, (folder / "server.log").read_text, seconds=120)
         yield url
     finally:
         server.terminate()

@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,26 @@ def loaded_workers(base: str) -> int:
     )
 
 
+def wait_until(
+    ready: Callable[[], bool],
+    process: subprocess.Popen[Any],
+    output: Callable[[], str],
+    seconds: float,
+) -> None:
+    """Poll ``ready`` until it holds (connection errors count as not yet); fail with
+    ``output()`` if the process ends first, or at the deadline."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None, output()
+        assert time.monotonic() < deadline, "the server did not become ready"
+        try:
+            if ready():
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+
+
 @contextmanager
 def serving(settings: Settings, folder: Path, workers: int = 1) -> Iterator[str]:
     """The project's own `serve` command in a child process; yields its base URL."""
@@ -73,17 +93,13 @@ def serving(settings: Settings, folder: Path, workers: int = 1) -> Iterator[str]
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
     try:
-        while True:
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "the server did not become ready"
-            try:
-                if call(f"{base}/ready")[0] == 200 and loaded_workers(base) == workers:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
+        wait_until(
+            lambda: call(f"{base}/ready")[0] == 200 and loaded_workers(base) == workers,
+            process,
+            lambda: process.communicate()[1],
+            seconds=90,
+        )
         yield base
     finally:
         process.terminate()
