@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, Template
 from jinja2.ext import Extension
+from jinja2.runtime import Context
 
 # Characters that JSON may leave raw but TOML (DEL) or YAML (DEL, C1 controls, line and
 # paragraph separators) reject inside a double-quoted string.
@@ -94,11 +96,55 @@ def md_text(value: str) -> str:
     return escaped[: block.start(2)] + "\\" + escaped[block.start(2) :]
 
 
+# The yes/no answers of cookiecutter.json, and the words cookiecutter 2.7 reads as yes/no.
+BOOLEAN_ANSWERS = frozenset(
+    key
+    for key, value in json.loads(
+        Path(__file__).with_name("cookiecutter.json").read_text(encoding="utf-8")
+    ).items()
+    if isinstance(value, bool)
+)
+_YES = frozenset({"1", "true", "t", "yes", "y", "on"})
+_NO = frozenset({"0", "false", "f", "no", "n", "off"})
+
+
+def yes_no_as_booleans(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the answers with yes/no words for the yes/no answers turned into booleans.
+
+    Cookiecutter 2.7 does this itself for ``include_api=no`` on the command line;
+    2.2 to 2.6 hand the word on as text, which every ``{% if %}`` would take as true.
+    Anything else is left alone for the pre-generation hook to refuse.
+    """
+    converted = dict(answers)
+    for key in BOOLEAN_ANSWERS.intersection(answers):
+        value = answers[key]
+        if isinstance(value, str) and value.strip().lower() in _YES | _NO:
+            converted[key] = value.strip().lower() in _YES
+    return converted
+
+
+class AnswersTemplate(Template):
+    """A template that sees the yes/no answers as booleans, whatever cookiecutter sent."""
+
+    def new_context(
+        self,
+        vars: dict[str, Any] | None = None,
+        shared: bool = False,
+        locals: Mapping[str, Any] | None = None,
+    ) -> Context:
+        answers = (vars or {}).get("cookiecutter")
+        if isinstance(answers, Mapping):
+            vars = {**(vars or {}), "cookiecutter": yes_no_as_booleans(answers)}
+        return super().new_context(vars, shared, locals)
+
+
 class LiteralsExtension(Extension):
-    """Registers the filters above for the template's files."""
+    """Registers the filters above, and the yes/no answers as booleans, for every file."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        # Every template cookiecutter renders (files, names, hooks) is built from this.
+        environment.template_class = AnswersTemplate
         filters: dict[str, Any] = {
             "answers_json": answers_json,
             "md_text": md_text,

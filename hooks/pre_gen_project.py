@@ -1,15 +1,19 @@
 """Validate the answers before anything is rendered; on a bad answer print why and exit 1.
 
 Every message has the form ``ERROR: <field>=<value>: <what is wrong>. <how to fix it>``.
-Cookiecutter removes the half-made project folder when this hook fails.
+Cookiecutter removes the half-made project folder when this hook fails. It runs under the
+user's own cookiecutter and Python, so it first checks those, and it must import and run
+on every Python that cookiecutter 2.x supports (3.7 on) to be able to say so.
 """
 
 from __future__ import annotations
 
 import json
 import keyword
+import pkgutil
 import re
 import sys
+import sysconfig
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -41,8 +45,10 @@ TAKEN_NAMES = frozenset(
         "uvicorn",
     }
 )
-# sys.stdlib_module_names leaves out the standard library's own "test" package.
-STDLIB_NAMES = sys.stdlib_module_names | {"test"}
+# The oldest toolchain that bakes this template as it should: cookiecutter 2.2 brought
+# yes/no answers and __prompts__; Python 3.9 is the oldest the template is tested on.
+MIN_COOKIECUTTER = (2, 2)
+MIN_PYTHON = (3, 9)
 CHOICES = {
     "python_version": ("3.11", "3.12", "3.13"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),
@@ -55,6 +61,54 @@ BOOLEANS = (
     "init_git",
 )
 ONE_LINE_TEXT = ("project_name", "description", "author_name", "author_email")
+
+
+def stdlib_names() -> frozenset[str]:
+    """Top-level names of the standard library, its "test" package included."""
+    names = getattr(sys, "stdlib_module_names", None)  # Python 3.10 and later
+    if names is None:
+        folder = sysconfig.get_paths()["stdlib"]
+        folders = [folder, f"{folder}/lib-dynload"]  # lib-dynload: C modules (POSIX)
+        found = {module.name for module in pkgutil.iter_modules(folders)}
+        names = found | set(sys.builtin_module_names)
+    return frozenset(names) | {"test"}
+
+
+STDLIB_NAMES = stdlib_names()
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    """``"2.6.0"`` -> ``(2, 6, 0)``; stops at the first part that is not a number."""
+    numbers = []
+    for part in text.split("."):
+        if not part.isdigit():
+            break
+        numbers.append(int(part))
+    return tuple(numbers)
+
+
+def toolchain_problem(
+    cookiecutter: str, python: tuple[int, ...], template: str
+) -> str | None:
+    """One line saying why this cookiecutter or Python cannot bake; None when they can."""
+    if version_tuple(cookiecutter) >= MIN_COOKIECUTTER and python >= MIN_PYTHON:
+        return None
+    found = f"cookiecutter {cookiecutter} on Python {'.'.join(map(str, python[:2]))}"
+    return (
+        f"ERROR: this template needs cookiecutter {'.'.join(map(str, MIN_COOKIECUTTER))} "
+        f"or newer on Python {'.'.join(map(str, MIN_PYTHON))} or newer, and this is "
+        f"{found}. Run it with a current one: uvx --python 3.12 cookiecutter {template} "
+        "(or: pipx install cookiecutter)"
+    )
+
+
+def installed_cookiecutter() -> str:
+    """The version of the cookiecutter running this hook (hooks run on its Python)."""
+    try:
+        from importlib.metadata import version
+    except ImportError:  # Python 3.7: old enough to be refused whatever the version
+        return "unknown"
+    return version("cookiecutter")
 
 
 def error(field: str, value: object, reason: str, fix: str) -> str:
@@ -192,6 +246,15 @@ def validate(answers: dict[str, Any]) -> list[str]:
 
 
 def main() -> int:
+    problem = toolchain_problem(
+        installed_cookiecutter(),
+        sys.version_info[:3],
+        str(ANSWERS.get("_template") or "gh:<owner>/cookiecutter-ml-service"),
+    )
+    if problem is not None:
+        # Answers may look wrong under an old toolchain; only the toolchain is reported.
+        print(problem, file=sys.stderr)
+        return 1
     errors = validate(ANSWERS)
     for message in errors:
         print(message, file=sys.stderr)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import ast
+import contextlib
+import hashlib
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import tomllib
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +25,28 @@ import yaml
 # Unrendered Jinja: "{{" not preceded by "$" (GitHub's own expressions), "{%", "%}" or "{#".
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#")
 BIN = Path(sys.executable).parent
+# The uv binary itself, from the template's environment: the pyenv shim in front of a
+# pip-installed uv fails in a folder whose .python-version names another Python.
+UV = str(BIN / "uv")
+
+
+def _folder_with_only_uv() -> Path:
+    """A folder holding a link to UV alone, to put first on the projects' PATH.
+
+    Tools inside a baked project (pre-commit hooks, the Makefile) call ``uv`` by name;
+    the template's own bin folder cannot go on PATH, as its python and tools would win.
+    """
+    folder = (
+        Path(tempfile.gettempdir())
+        / f"template-uv-{hashlib.md5(UV.encode()).hexdigest()[:8]}"
+    )
+    folder.mkdir(exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # another test worker made it
+        (folder / "uv").symlink_to(UV)
+    return folder
+
+
+UV_FOLDER = _folder_with_only_uv()
 
 
 def text_files(project: Path) -> list[Path]:
@@ -65,6 +95,7 @@ def clean_env() -> dict[str, str]:
         k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")
     }
     env["UV_PYTHON_DOWNLOADS"] = "never"
+    env["PATH"] = f"{UV_FOLDER}{os.pathsep}{env.get('PATH', '')}"
     env["NO_COLOR"] = "1"
     return env
 
@@ -98,3 +129,63 @@ def format_and_lint(project: Path) -> list[str]:
         if result.returncode != 0:
             failures.append(f"{' '.join(args)}:\n{result.stdout}{result.stderr}")
     return failures
+
+
+def interpreter(version: str) -> str:
+    """The path of a CPython ``version`` ("3.12") on this machine.
+
+    These machines keep them under pyenv's versions folder; elsewhere (GitHub's runners
+    after setup-python) ``python3.12`` is on PATH, or uv knows where one is.
+    """
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for folder in sorted(root.glob(f"{version}.*"), reverse=True):
+        if (folder / "bin" / f"python{version}").is_file():
+            return str(folder / "bin" / f"python{version}")
+    found = run([UV, "python", "find", "--no-project", version], Path.cwd(), 60)
+    if found.returncode == 0 and found.stdout.strip():
+        return found.stdout.strip()
+    on_path = shutil.which(f"python{version}")
+    assert on_path is not None, f"no Python {version} here: install it to test it"
+    return on_path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def http(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    """POST ``body`` as JSON (GET without one); return the status and the JSON answer."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 120) -> None:
+    """Wait until ``url`` answers 200; fail at once if the process serving it exits."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"exited early:\n{process.communicate()[1]}"
+        try:
+            if urllib.request.urlopen(url, timeout=2).status == 200:
+                return
+        except OSError:
+            time.sleep(0.25)
+    raise AssertionError(f"{url} did not answer 200 in {seconds} s")
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)

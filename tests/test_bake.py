@@ -34,6 +34,12 @@ def test_every_value_of_every_option_appears_in_a_row() -> None:
     assert len({row_id(row) for row in ROWS}) == len(ROWS)
 
 
+def test_every_python_offered_is_served_in_some_row() -> None:
+    """The slow tier runs each row on its own Python; each must serve a prediction too."""
+    served = {row["python_version"] for row in ROWS if row["include_api"]}
+    assert served == set(DEFAULTS["python_version"])
+
+
 @pytest.mark.parametrize("row", ROWS, ids=row_id)
 def test_row_bakes_a_complete_valid_project(bake: Bake, row: dict[str, Any]) -> None:
     answers = answers_for(row)

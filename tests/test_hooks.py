@@ -275,3 +275,45 @@ def test_init_git_leaves_an_existing_repository_alone(
 
     assert "already a git repository" in line
     assert run(["git", "log"], tmp_path).returncode != 0  # still no commit
+
+
+@pytest.mark.parametrize(
+    ("cookiecutter", "python", "refused"),
+    [
+        ("2.7.1", (3, 13, 0), False),
+        ("2.2.0", (3, 9, 18), False),
+        ("2.10.0", (3, 14, 0), False),
+        ("2.1.1", (3, 11, 7), True),
+        ("1.7.3", (3, 11, 7), True),
+        ("2.6.0", (3, 8, 18), True),
+        ("unknown", (3, 7, 17), True),
+    ],
+)
+def test_toolchain_outside_the_range_is_refused_in_one_line(
+    pre_gen: ModuleType, cookiecutter: str, python: tuple[int, ...], refused: bool
+) -> None:
+    problem = pre_gen.toolchain_problem(cookiecutter, python, "gh:o/t")
+
+    if not refused:
+        assert problem is None
+        return
+    assert "\n" not in problem
+    assert problem.startswith(
+        "ERROR: this template needs cookiecutter 2.2 or newer on Python 3.9 or newer"
+    )
+    assert f"this is cookiecutter {cookiecutter} on Python {python[0]}.{python[1]}" in (
+        problem
+    )
+    assert "uvx --python 3.12 cookiecutter gh:o/t" in problem
+
+
+def test_stdlib_names_without_sys_stdlib_module_names(
+    pre_gen: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python 3.9 has no sys.stdlib_module_names; the hook finds the names itself."""
+    monkeypatch.delattr("sys.stdlib_module_names")
+
+    found = pre_gen.stdlib_names()
+
+    assert {"json", "email", "asyncio", "math", "sys", "test"} <= found
+    assert not found & {"mlflow", "pandas", "churn_predictor"}
