@@ -19,7 +19,7 @@ from kubernetes_validate.utils import all_versions
 
 from tests.checks import BIN, run
 from tests.conftest import Bake
-from tests.matrix import KUBERNETES_MANIFESTS, option_rows, row_id
+from tests.matrix import KUBERNETES_MANIFESTS, answers_for, option_rows, row_id
 
 ROWS = [r for r in option_rows() if r["include_api"] and r["include_docker"]]
 # The oldest release the manifests are written for: CronJob's timeZone and the
@@ -134,6 +134,11 @@ def open_routers(project: Path, package: str) -> set[str]:
     return found
 
 
+def prefix_of(answers: dict[str, Any]) -> str:
+    """The prefix of the project's own settings variables."""
+    return f"{answers['package_name'].upper()}_"
+
+
 def option_value(command: list[str], option: str) -> str:
     assert option in command, f"{option} missing from {command}"
     return command[command.index(option) + 1]
@@ -153,8 +158,8 @@ def env_entries(pod: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
 def test_manifests_pass_kubernetes_validate_strict(
     bake: Bake, row: dict[str, Any]
 ) -> None:
-    """Offline, against the bundled schemas of every supported release; a slug YAML
-    would read as a boolean still gives string names."""
+    """Offline, against the bundled schemas of every supported release. The slug
+    ``yes`` would be a boolean in YAML if a name were left unquoted."""
     project = bake(**row)
     files = sorted(
         p.relative_to(project).as_posix() for p in (project / "k8s").iterdir()
@@ -212,20 +217,19 @@ def test_selectors_find_the_api_pods_only(bake: Bake, row: dict[str, Any]) -> No
 @pytest.mark.parametrize("row", ROWS[:1], ids=row_id)
 def test_probes_and_ports_are_the_apps(bake: Bake, row: dict[str, Any]) -> None:
     project = bake(**row)
-    package = "churn_predictor"
+    answers = answers_for(row)
+    package, prefix = answers["package_name"], prefix_of(answers)
     resources = load_manifests(project)
     (api,) = containers(pod_specs(resources)["api"])
     ports = {p["name"]: p["containerPort"] for p in api["ports"]}
     routes = get_routes(project, package)
     env_example = (project / ".env.example").read_text(encoding="utf-8")
-    default_port = int(
-        re.findall(r"^CHURN_PREDICTOR_API_PORT=(\d+)$", env_example, re.M)[0]
-    )
+    default_port = int(re.findall(rf"^{prefix}API_PORT=(\d+)$", env_example, re.M)[0])
     dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
 
     # serve listens on every interface, on the port the container declares.
     command = api["command"]
-    assert command[:2] == ["churn-predictor", "serve"]
+    assert command[:2] == [answers["project_slug"], "serve"]
     assert option_value(command, "--host") == "0.0.0.0"
     port = int(option_value(command, "--port"))
     assert list(ports.values()) == [port]
@@ -233,7 +237,7 @@ def test_probes_and_ports_are_the_apps(bake: Bake, row: dict[str, Any]) -> None:
     assert f"EXPOSE {port}" in dockerfile
     service_port = resources["Service"]["spec"]["ports"][0]["targetPort"]
     assert ports.get(service_port, service_port) == port
-    assert "CHURN_PREDICTOR_API_PORT" not in resources["ConfigMap"]["data"]
+    assert f"{prefix}API_PORT" not in resources["ConfigMap"]["data"]
     # Liveness never looks at the model; readiness does; no probe needs the API key.
     probes = {
         kind: api[f"{kind}Probe"]["httpGet"]
@@ -252,8 +256,9 @@ def test_environment_names_are_settings(bake: Bake, row: dict[str, Any]) -> None
     project = bake(**row)
     resources = load_manifests(project)
     known = settings_variables(project)
+    prefix = prefix_of(answers_for(row))
     prefixed_secrets = {
-        name if name.startswith("MLFLOW_") else f"CHURN_PREDICTOR_{name}"
+        name if name.startswith("MLFLOW_") else prefix + name
         for name in SECRET_SETTINGS
     }
     config = resources["ConfigMap"]
@@ -286,6 +291,8 @@ def test_pods_run_as_the_image_user_on_a_read_only_root(
     bake: Bake, row: dict[str, Any]
 ) -> None:
     project = bake(**row)
+    answers = answers_for(row)
+    slug, prefix = answers["project_slug"], prefix_of(answers)
     resources = load_manifests(project)
     dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
     uid = int(re.findall(r"^USER (\d+)", dockerfile, flags=re.MULTILINE)[-1])
@@ -312,16 +319,16 @@ def test_pods_run_as_the_image_user_on_a_read_only_root(
     # Where the API writes: on its emptyDir, not on the read-only root.
     (api,) = containers(pod_specs(resources)["api"])
     writable = [Path(m["mountPath"]) for m in api["volumeMounts"]]
-    for name in ("CHURN_PREDICTOR_PREDICTION_LOG_PATH", "PROMETHEUS_MULTIPROC_DIR"):
+    for name in (f"{prefix}PREDICTION_LOG_PATH", "PROMETHEUS_MULTIPROC_DIR"):
         path = Path(data[name])
         assert path.is_absolute(), name
         assert any(path.is_relative_to(m) for m in writable), (name, path, writable)
     # One image everywhere, the one `make docker` builds, with a tag that names a release.
     (image,) = images
     repository, tag = image.rsplit(":", 1)
-    assert repository.endswith("/churn-predictor") and tag != "latest"
+    assert repository.endswith(f"/{slug}") and tag != "latest"
     # The train job writes its data where DATA_PATH points, and trains from it.
     (fetch,) = pod_specs(resources)["train"]["spec"]["initContainers"]
-    assert option_value(fetch["command"], "--out") == data["CHURN_PREDICTOR_DATA_PATH"]
+    assert option_value(fetch["command"], "--out") == data[f"{prefix}DATA_PATH"]
     (train,) = pod_specs(resources)["train"]["spec"]["containers"]
-    assert train["command"] == ["churn-predictor", "train", "--json"]
+    assert train["command"] == [slug, "train", "--json"]
