@@ -18,8 +18,14 @@ ANSWERS: dict[str, Any] = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # Paths owned by each option, removed when the option is off. "{package}" is the package name.
 OPTIONAL_PATHS: dict[str, tuple[str, ...]] = {
-    "include_api": ("src/{package}/api", "tests/api"),
-    "include_docker": ("Dockerfile", ".dockerignore", "docker", "docker-compose.yml"),
+    "include_api": ("src/{package}/api", "tests/api", "k8s"),
+    "include_docker": (
+        "Dockerfile",
+        ".dockerignore",
+        "docker",
+        "docker-compose.yml",
+        "k8s",
+    ),
     "include_github_actions": (".github",),
     "include_pre_commit": (".pre-commit-config.yaml",),
 }

@@ -37,6 +37,17 @@ BOOLEAN_NAMES = {
 }
 
 
+# The Kubernetes manifests under k8s/, rendered when the project has the API and Docker.
+KUBERNETES_MANIFESTS = (
+    "configmap",
+    "deployment",
+    "service",
+    "hpa",
+    "pdb",
+    "train-cronjob",
+)
+
+
 def row_id(row: dict[str, Any]) -> str:
     """A readable id such as ``api-nodocker-actions-precommit-nogit-py311-mit``."""
     parts = [
@@ -161,6 +172,8 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
     if answers["include_docker"]:
         files |= {"Dockerfile", ".dockerignore", "docker-compose.yml"}
         files |= {"docker/mlflow.Dockerfile"}
+    if answers["include_api"] and answers["include_docker"]:
+        files |= {f"k8s/{name}.yaml" for name in KUBERNETES_MANIFESTS}
     if answers["include_github_actions"]:
         files |= {".github/dependabot.yml"}
         files |= {

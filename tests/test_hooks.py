@@ -187,6 +187,7 @@ def test_paths_to_remove_covers_every_option(post_gen: ModuleType) -> None:
         ".dockerignore",
         "docker",
         "docker-compose.yml",
+        "k8s",
         ".github",
         ".pre-commit-config.yaml",
     }

@@ -1,0 +1,334 @@
+"""Fast tier: the Kubernetes manifests under k8s/, checked offline against the app they run.
+
+kubernetes-validate proves each manifest is a well-formed resource of the Kubernetes
+versions we support; it cannot see whether a selector finds its pods, a probe a real
+route, or a variable a real setting, so the other tests compare those with the project.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes_validate.utils import all_versions
+
+from tests.checks import BIN, run
+from tests.conftest import Bake
+from tests.matrix import KUBERNETES_MANIFESTS, answers_for, option_rows, row_id
+
+ROWS = [r for r in option_rows() if r["include_api"] and r["include_docker"]]
+# The oldest release the manifests are written for: CronJob's timeZone and the
+# PodDisruptionBudget's unhealthyPodEvictionPolicy are on by default from 1.27.
+OLDEST_KUBERNETES = "1.27"
+# Variables the manifests set for other tools rather than for config.Settings: their own
+# switches to turn off reporting usage to their makers.
+OTHER_TOOLS_VARIABLES = {"MLFLOW_DISABLE_TELEMETRY", "ORT_DISABLE_TELEMETRY"}
+# Settings that are secrets: they come from the Secret, never from the ConfigMap.
+SECRET_SETTINGS = {"API_KEY", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"}
+
+
+def release(version: str) -> tuple[int, ...]:
+    return tuple(map(int, version.split(".")))
+
+
+def supported_versions() -> list[str]:
+    """Every Kubernetes minor release kubernetes-validate knows, from the oldest we support."""
+    oldest = release(OLDEST_KUBERNETES)
+    # all_versions() names each release twice: for its plain and its strict schemas.
+    releases = {v for v in all_versions() if release(v)[:2] >= oldest}
+    return sorted(releases, key=release)
+
+
+def load_manifests(project: Path) -> dict[str, dict[str, Any]]:
+    """Each manifest file's one resource, keyed by its kind."""
+    resources: dict[str, dict[str, Any]] = {}
+    for path in sorted((project / "k8s").glob("*.yaml")):
+        documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        # One resource a file: pre-commit's check-yaml refuses several by default.
+        assert len(documents) == 1, path.name
+        resources[documents[0]["kind"]] = documents[0]
+    return resources
+
+
+def pod_specs(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The pod templates: the API's and the train job's."""
+    return {
+        "api": resources["Deployment"]["spec"]["template"],
+        "train": resources["CronJob"]["spec"]["jobTemplate"]["spec"]["template"],
+    }
+
+
+def containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = pod["spec"]
+    return [*spec.get("initContainers", []), *spec["containers"]]
+
+
+def matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    """A label selector's matchLabels (or a Service's selector) picks these labels."""
+    return bool(selector) and selector.items() <= labels.items()
+
+
+def settings_variables(project: Path) -> set[str]:
+    """Every variable Settings reads: .env.example lists exactly those (a project test
+    keeps the two in step), commented out or not."""
+    text = (project / ".env.example").read_text(encoding="utf-8")
+    return set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE))
+
+
+def get_routes(project: Path, package: str) -> dict[str, str]:
+    """Each GET path of the API, mapped to the routes module that declares it."""
+    routes: dict[str, str] = {}
+    for path in (project / "src" / package / "api" / "routes").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        prefix = ""
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "APIRouter"
+            ):
+                prefix = next(
+                    (
+                        str(ast.literal_eval(k.value))
+                        for k in node.keywords
+                        if k.arg == "prefix"
+                    ),
+                    "",
+                )
+        for node in ast.walk(tree):
+            if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
+                for decorator in node.decorator_list:
+                    if (
+                        isinstance(decorator, ast.Call)
+                        and isinstance(decorator.func, ast.Attribute)
+                        and decorator.func.attr == "get"
+                        and decorator.args
+                    ):
+                        routes[prefix + ast.literal_eval(decorator.args[0])] = path.stem
+    return routes
+
+
+def open_routers(project: Path, package: str) -> set[str]:
+    """The routes modules app.py includes without dependencies (no API key asked)."""
+    tree = ast.parse(
+        (project / "src" / package / "api" / "app.py").read_text(encoding="utf-8")
+    )
+    found = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "include_router"
+            and not any(k.arg == "dependencies" for k in node.keywords)
+        ):
+            router = node.args[0]
+            assert isinstance(router, ast.Attribute) and isinstance(
+                router.value, ast.Name
+            )
+            found.add(router.value.id)
+    return found
+
+
+def prefix_of(answers: dict[str, Any]) -> str:
+    """The prefix of the project's own settings variables."""
+    return f"{answers['package_name'].upper()}_"
+
+
+def option_value(command: list[str], option: str) -> str:
+    assert option in command, f"{option} missing from {command}"
+    return command[command.index(option) + 1]
+
+
+def env_entries(pod: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for container in containers(pod):
+        for entry in container.get("env", []):
+            yield container["name"], entry
+
+
+@pytest.mark.parametrize(
+    "row",
+    [*ROWS, {**ROWS[0], "project_name": "Yes", "project_slug": "yes"}],
+    ids=[*map(row_id, ROWS), "slug-yes"],
+)
+def test_manifests_pass_kubernetes_validate_strict(
+    bake: Bake, row: dict[str, Any]
+) -> None:
+    """Offline, against the bundled schemas of every supported release. The slug
+    ``yes`` would be a boolean in YAML if a name were left unquoted."""
+    project = bake(**row)
+    files = sorted(
+        p.relative_to(project).as_posix() for p in (project / "k8s").iterdir()
+    )
+    versions = supported_versions()
+    assert files == sorted(f"k8s/{name}.yaml" for name in KUBERNETES_MANIFESTS)
+
+    args = [str(BIN / "kubernetes-validate"), "--strict"]
+    for version in versions:
+        args += ["-k", version]
+    result = run([*args, *files], project, timeout=120)
+
+    lines = (result.stdout + result.stderr).splitlines()
+    problems = "\n".join(line for line in lines if not line.startswith("INFO "))
+    # An unknown kind or apiVersion is only a warning: it still exits 0.
+    assert result.returncode == 0 and not problems, problems
+    passed = [line for line in lines if " passed for resource " in line]
+    assert len(passed) == len(files) * len(versions), problems
+    assert versions[0] == f"{OLDEST_KUBERNETES}.0" and len(versions) > 1
+
+
+@pytest.mark.parametrize("row", ROWS[:1], ids=row_id)
+def test_selectors_find_the_api_pods_only(bake: Bake, row: dict[str, Any]) -> None:
+    resources = load_manifests(bake(**row))
+    deployment = resources["Deployment"]
+    pods = pod_specs(resources)
+    api_labels = pods["api"]["metadata"]["labels"]
+    train_labels = pods["train"]["metadata"]["labels"]
+
+    selectors = {
+        "Deployment": deployment["spec"]["selector"]["matchLabels"],
+        "Service": resources["Service"]["spec"]["selector"],
+        "PodDisruptionBudget": resources["PodDisruptionBudget"]["spec"]["selector"][
+            "matchLabels"
+        ],
+        **{
+            f"topologySpread {n}": c["labelSelector"]["matchLabels"]
+            for n, c in enumerate(pods["api"]["spec"]["topologySpreadConstraints"])
+        },
+    }
+    for owner, selector in selectors.items():
+        assert matches(selector, api_labels), owner
+        assert not matches(selector, train_labels), owner  # no requests to a train pod
+    target = resources["HorizontalPodAutoscaler"]["spec"]["scaleTargetRef"]
+    assert target == {
+        "apiVersion": deployment["apiVersion"],
+        "kind": "Deployment",
+        "name": deployment["metadata"]["name"],
+    }
+    # The autoscaler owns the count; a replicas field would reset it on every apply.
+    assert "replicas" not in deployment["spec"]
+    assert resources["HorizontalPodAutoscaler"]["spec"]["minReplicas"] >= 2
+
+
+@pytest.mark.parametrize("row", ROWS[:1], ids=row_id)
+def test_probes_and_ports_are_the_apps(bake: Bake, row: dict[str, Any]) -> None:
+    project = bake(**row)
+    answers = answers_for(row)
+    package, prefix = answers["package_name"], prefix_of(answers)
+    resources = load_manifests(project)
+    (api,) = containers(pod_specs(resources)["api"])
+    ports = {p["name"]: p["containerPort"] for p in api["ports"]}
+    routes = get_routes(project, package)
+    env_example = (project / ".env.example").read_text(encoding="utf-8")
+    default_port = int(re.findall(rf"^{prefix}API_PORT=(\d+)$", env_example, re.M)[0])
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+
+    # serve listens on every interface, on the port the container declares.
+    command = api["command"]
+    assert command[:2] == [answers["project_slug"], "serve"]
+    assert option_value(command, "--host") == "0.0.0.0"
+    port = int(option_value(command, "--port"))
+    assert list(ports.values()) == [port]
+    assert port == default_port  # api_port's default, which the image EXPOSEs
+    assert f"EXPOSE {port}" in dockerfile
+    service_port = resources["Service"]["spec"]["ports"][0]["targetPort"]
+    assert ports.get(service_port, service_port) == port
+    assert f"{prefix}API_PORT" not in resources["ConfigMap"]["data"]
+    # Liveness never looks at the model; readiness does; no probe needs the API key.
+    probes = {
+        kind: api[f"{kind}Probe"]["httpGet"]
+        for kind in ("startup", "readiness", "liveness")
+    }
+    assert probes["liveness"]["path"] == "/health"
+    assert probes["readiness"]["path"] == "/ready"
+    for kind, probe in probes.items():
+        assert probe["path"] in routes, (kind, probe, sorted(routes))
+        assert routes[probe["path"]] in open_routers(project, package), (kind, probe)
+        assert ports.get(probe["port"], probe["port"]) == port, (kind, probe)
+
+
+@pytest.mark.parametrize("row", ROWS[:1], ids=row_id)
+def test_environment_names_are_settings(bake: Bake, row: dict[str, Any]) -> None:
+    project = bake(**row)
+    resources = load_manifests(project)
+    known = settings_variables(project)
+    prefix = prefix_of(answers_for(row))
+    prefixed_secrets = {
+        name if name.startswith("MLFLOW_") else prefix + name
+        for name in SECRET_SETTINGS
+    }
+    config = resources["ConfigMap"]
+
+    assert prefixed_secrets <= known  # the names below are the settings' own
+    assert set(config["data"]) - known == OTHER_TOOLS_VARIABLES
+    assert config["data"]["MLFLOW_DISABLE_TELEMETRY"] == "true"
+    assert not prefixed_secrets & set(config["data"])
+    assert all(isinstance(value, str) for value in config["data"].values())
+    for pod in pod_specs(resources).values():
+        for container in containers(pod):
+            assert container["envFrom"] == [
+                {"configMapRef": {"name": config["metadata"]["name"]}}
+            ]
+        for name, entry in env_entries(pod):
+            assert entry["name"] in known, (name, entry)
+            secret = entry["valueFrom"]["secretKeyRef"]
+            assert entry["name"] in prefixed_secrets, (name, entry)
+            assert secret["key"] == entry["name"]
+            assert secret["name"] == config["metadata"]["name"]
+            assert secret["optional"] is True  # no key, no tracking login: defaults
+    api_env = {e["name"] for _, e in env_entries(pod_specs(resources)["api"])}
+    assert api_env == prefixed_secrets
+    # No Secret is shipped: its values would sit in git. docs/scaling.md makes it.
+    assert "Secret" not in resources
+
+
+@pytest.mark.parametrize("row", ROWS[:1], ids=row_id)
+def test_pods_run_as_the_image_user_on_a_read_only_root(
+    bake: Bake, row: dict[str, Any]
+) -> None:
+    project = bake(**row)
+    answers = answers_for(row)
+    slug, prefix = answers["project_slug"], prefix_of(answers)
+    resources = load_manifests(project)
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    uid = int(re.findall(r"^USER (\d+)", dockerfile, flags=re.MULTILINE)[-1])
+    data = resources["ConfigMap"]["data"]
+    images = set()
+
+    for pod in pod_specs(resources).values():
+        spec = pod["spec"]
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        assert spec["securityContext"]["runAsUser"] == uid
+        assert spec["automountServiceAccountToken"] is False
+        empty_dirs = {v["name"] for v in spec["volumes"] if "emptyDir" in v}
+        for container in containers(pod):
+            images.add(container["image"])
+            security = container["securityContext"]
+            assert security["readOnlyRootFilesystem"] is True
+            assert security["allowPrivilegeEscalation"] is False
+            assert security["capabilities"]["drop"] == ["ALL"]
+            for kind in ("requests", "limits"):
+                assert set(container["resources"][kind]) == {"cpu", "memory"}
+            mounts = {m["mountPath"] for m in container["volumeMounts"]}
+            assert "/tmp" in mounts
+            assert {m["name"] for m in container["volumeMounts"]} <= empty_dirs
+    # Where the API writes: on its emptyDir, not on the read-only root.
+    (api,) = containers(pod_specs(resources)["api"])
+    writable = [Path(m["mountPath"]) for m in api["volumeMounts"]]
+    for name in (f"{prefix}PREDICTION_LOG_PATH", "PROMETHEUS_MULTIPROC_DIR"):
+        path = Path(data[name])
+        assert path.is_absolute(), name
+        assert any(path.is_relative_to(m) for m in writable), (name, path, writable)
+    # One image everywhere, the one `make docker` builds, with a tag that names a release.
+    (image,) = images
+    repository, tag = image.rsplit(":", 1)
+    assert repository.endswith(f"/{slug}") and tag != "latest"
+    # The train job writes its data where DATA_PATH points, and trains from it.
+    (fetch,) = pod_specs(resources)["train"]["spec"]["initContainers"]
+    assert option_value(fetch["command"], "--out") == data[f"{prefix}DATA_PATH"]
+    (train,) = pod_specs(resources)["train"]["spec"]["containers"]
+    assert train["command"] == [slug, "train", "--json"]
