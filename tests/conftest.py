@@ -25,3 +25,10 @@ def bake(cookies: Any) -> Bake:
         return project
 
     return _bake
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slow tier first: minutes-long bakes then never start on a core that is
+    about to be the only one left busy (xdist's worksteal hands the short tests round).
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
