@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from {{ cookiecutter.package_name }}.config import ENV_PREFIX, ConfigError, load_settings
+from {{ cookiecutter.package_name }}.config import (
+    ENV_PREFIX,
+    ConfigError,
+    ParamsFile,
+    Settings,
+    load_settings,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SLUG = "{{ cookiecutter.project_slug }}"
@@ -50,12 +56,14 @@ def test_unknown_parameter_is_refused_by_name() -> None:
         load_settings(env_file=None)
 
 
-def test_project_params_are_valid_settings() -> None:
+def test_project_params_are_the_settings_values() -> None:
     shutil.copy(PROJECT_ROOT / "params.yaml", "params.yaml")
+    params = ParamsFile(Settings)()
 
     settings = load_settings(env_file=None)
 
-    assert settings.min_rows > 0  # every key was a setting and every value valid
+    assert params  # the file was read
+    assert {name: getattr(settings, name) for name in params} == params
 
 
 def copy_project(target: Path) -> Path:
