@@ -28,6 +28,15 @@ OPTIONAL_PATHS: dict[str, tuple[str, ...]] = {
     ),
     "include_github_actions": (".github",),
     "include_pre_commit": (".pre-commit-config.yaml",),
+    "include_airflow": ("dags",),
+    "include_dvc": (
+        "dvc.yaml",
+        "params.yaml",
+        ".dvc",
+        ".dvcignore",
+        "reports",
+        "tests/test_dvc.py",
+    ),
 }
 FIRST_COMMIT_MESSAGE = "Initial commit from cookiecutter-ml-service"
 
@@ -106,6 +115,14 @@ def next_steps(answers: dict[str, Any], git_line: str) -> str:
     ]
     if answers["include_api"]:
         lines.append("  make serve      # the API on http://127.0.0.1:8000/docs")
+    if answers["include_dvc"]:
+        lines.append(
+            "  make repro      # the DVC pipeline: fetch-data, check-data, train"
+        )
+    if answers["include_airflow"]:
+        lines.append(
+            "  make test-dags  # the Airflow DAG's tests, in Airflow's own env"
+        )
     lines.append(
         "Without make, every target is a plain 'uv run ...' (see 'make help')."
     )

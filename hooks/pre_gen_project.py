@@ -58,6 +58,8 @@ BOOLEANS = (
     "include_docker",
     "include_github_actions",
     "include_pre_commit",
+    "include_airflow",
+    "include_dvc",
     "init_git",
 )
 ONE_LINE_TEXT = ("project_name", "description", "author_name", "author_email")

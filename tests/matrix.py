@@ -24,6 +24,9 @@ CROSSED: dict[str, tuple[Any, ...]] = {
 # ...the rest are cycled so that every value shows up in some row.
 CYCLED: dict[str, tuple[Any, ...]] = {
     "include_pre_commit": (True, False),
+    # Periods 4 and 2 put both on in two rows, one with git and one without.
+    "include_airflow": (True, True, False, False),
+    "include_dvc": (True, False),
     "init_git": (False, True, False),
     "python_version": tuple(DEFAULTS["python_version"]),
     "license": tuple(DEFAULTS["license"]),
@@ -33,6 +36,8 @@ BOOLEAN_NAMES = {
     "include_docker": "docker",
     "include_github_actions": "actions",
     "include_pre_commit": "precommit",
+    "include_airflow": "airflow",
+    "include_dvc": "dvc",
     "init_git": "git",
 }
 
@@ -182,6 +187,17 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         }
     if answers["include_pre_commit"]:
         files |= {".pre-commit-config.yaml"}
+    if answers["include_airflow"]:
+        dag = f"{answers['package_name']}_training"
+        files |= {
+            f"dags/{dag}.py",
+            "dags/.airflowignore",
+            "dags/requirements.txt",
+            f"dags/tests/test_{dag}.py",
+        }
+    if answers["include_dvc"]:
+        files |= {"dvc.yaml", "params.yaml", ".dvcignore", "reports/README.md"}
+        files |= {".dvc/config", ".dvc/.gitignore", "tests/test_dvc.py"}
     return files
 
 

@@ -82,9 +82,13 @@ def test_baked_project_passes_its_own_checks(bake: Bake, row: dict[str, Any]) ->
     must(["uv", "run", "black", "--check", "."], project)
     must(["uv", "run", "ruff", "check", "."], project)
     must(["uv", "run", "mypy"], project)
-    # The tests that start a real mlflow server run once, in the hostile-text project:
-    # the same code in every row, and 20 s or more each on CI's two cores.
-    must(["uv", "run", "pytest", *PYTEST, "-m", "not tracking_server"], project)
+    # The tests that start a real mlflow server run once, in the hostile-text project,
+    # and the DVC pipeline's once, in test_pipelines.py: the same code in every row, and
+    # 20 s or more each on CI's two cores.
+    must(
+        ["uv", "run", "pytest", *PYTEST, "-m", "not tracking_server and not dvc"],
+        project,
+    )
 
     # A user's first session: sample data, train, score a file, serve one prediction.
     must(["uv", "run", "churn-predictor", "make-sample-data"], project)

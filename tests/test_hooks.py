@@ -190,6 +190,13 @@ def test_paths_to_remove_covers_every_option(post_gen: ModuleType) -> None:
         "k8s",
         ".github",
         ".pre-commit-config.yaml",
+        "dags",
+        "dvc.yaml",
+        "params.yaml",
+        ".dvc",
+        ".dvcignore",
+        "reports",
+        "tests/test_dvc.py",
     }
     assert (
         post_gen.paths_to_remove(GOOD | {o: True for o in post_gen.OPTIONAL_PATHS})
@@ -207,6 +214,11 @@ def test_next_steps_follow_the_options(post_gen: ModuleType) -> None:
 
     assert "make serve" in with_all and "pre-commit" in with_all
     assert "make serve" not in without and "pre-commit" not in without
+    pipelines = post_gen.next_steps(
+        {**GOOD, "include_airflow": True, "include_dvc": True}, ""
+    )
+    assert "make repro" in pipelines and "make test-dags" in pipelines
+    assert "make repro" not in without and "make test-dags" not in without
     assert "cd churn-predictor" in without
 
 

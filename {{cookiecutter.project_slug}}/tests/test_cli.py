@@ -84,6 +84,18 @@ def test_bad_data_exits_1_naming_the_column(tmp_path: Path) -> None:
         assert "cable" in result.stderr
 
 
+def test_check_data_json_reports_the_rows_that_passed() -> None:
+    runner.invoke(app, ["make-sample-data", "--rows", "300"])
+
+    result = runner.invoke(app, ["check-data", "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "path": str(Path("data/churn.csv")),
+        "rows": 300,
+    }
+
+
 def test_predict_before_any_training_says_to_train() -> None:
     runner.invoke(app, ["make-sample-data", "--rows", "300"])
 

@@ -142,6 +142,9 @@ def test_run_records_params_metrics_tags_and_documents(
     assert (
         run.data.tags["data_sha256"] == file_sha256(sample_path) == result.data_sha256
     )
+    # DVC's name for the same file, so a run can be found from a DVC data version.
+    md5 = hashlib.md5(sample_path.read_bytes(), usedforsecurity=False).hexdigest()
+    assert run.data.tags["data_md5"] == result.data_md5 == md5
     assert run.data.tags["model_sha256"] == result.model_sha256
     assert int(run.data.tags["rows_train"]) + result.rows_validation == 600
     documents = {a.path for a in client.list_artifacts(result.run_id)}

@@ -118,7 +118,9 @@ def make_sample_data(
 
 
 @app.command("check-data")
-def check_data(ctx: typer.Context, data: DataOption = None) -> None:
+def check_data(
+    ctx: typer.Context, data: DataOption = None, as_json: JsonOption = False
+) -> None:
     """Hold a training file to the data contract; exit 1 listing what it breaks."""
     from .data import load_training_data
 
@@ -126,6 +128,9 @@ def check_data(ctx: typer.Context, data: DataOption = None) -> None:
     path = data or settings.data_path
     with _failures_as_messages():
         frame = load_training_data(settings, path)
+    if as_json:
+        typer.echo(json.dumps({"path": str(path), "rows": len(frame)}))
+        return
     console.print(f"{path}: {len(frame)} rows meet the contract")
 
 

@@ -3,7 +3,7 @@
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import {% if cookiecutter.include_dvc %}Any, {% endif %}Literal, Self
 
 from pydantic import (
     Field,
@@ -15,9 +15,22 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+{%- if cookiecutter.include_dvc %}
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+{%- else %}
 from pydantic_settings import BaseSettings, SettingsConfigDict
+{%- endif %}
 
 ENV_PREFIX = "{{ cookiecutter.package_name | upper }}_"
+{%- if cookiecutter.include_dvc %}
+# DVC's parameters file, in the working folder: the training parameters live there.
+PARAMS_FILE = Path("params.yaml")
+{%- endif %}
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -95,6 +108,13 @@ class Settings(BaseSettings):
     model_name: str = "{{ cookiecutter.project_slug }}"
     primary_metric: Literal["roc_auc", "pr_auc", "f1", "accuracy"] = "roc_auc"
     min_primary_metric: float = Field(0.6, ge=0, le=1)
+{%- if cookiecutter.include_airflow %}
+
+    # Scheduled training
+    retrain_schedule: str = Field(
+        "17 3 * * 1", description="when the Airflow DAG trains (cron, @daily...)"
+    )
+{%- endif %}
 {%- if cookiecutter.include_api %}
 
     # HTTP API
@@ -126,6 +146,27 @@ class Settings(BaseSettings):
     )
 {%- endif %}
 
+{%- if cookiecutter.include_dvc %}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # params.yaml ranks under the environment and .env, over the defaults.
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            ParamsFile(settings_cls),
+            file_secret_settings,
+        )
+{%- endif %}
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
@@ -151,6 +192,29 @@ class Settings(BaseSettings):
         return self
 
 
+{%- if cookiecutter.include_dvc %}
+
+
+class ParamsFile(YamlConfigSettingsSource):
+    """``params.yaml``, refusing keys that are not settings: a typo would go unnoticed."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls, yaml_file=PARAMS_FILE)
+
+    def __call__(self) -> dict[str, Any]:
+        values = super().__call__()
+        unknown = sorted(set(values) - set(self.settings_cls.model_fields))
+        if unknown:
+            raise ConfigError(
+                f"{PARAMS_FILE}: {', '.join(map(repr, unknown))} "
+                f"{'is not a setting' if len(unknown) == 1 else 'are not settings'}. "
+                "Use the names of .env.example in lower case, without "
+                f"{ENV_PREFIX!r}."
+            )
+        return values
+{%- endif %}
+
+
 def env_name(field: str) -> str:
     """The variable a field is read from: its alias, or the prefixed field name."""
     info = Settings.model_fields.get(field)
@@ -170,7 +234,11 @@ def describe_errors(error: ValidationError) -> str:
             where = "settings"
         lines.append(
             f"{where}: {item['msg']}. "
+{%- if cookiecutter.include_dvc %}
+            "Fix it in the environment, in .env or in params.yaml (see .env.example)."
+{%- else %}
             "Fix it in the environment or in .env (see .env.example)."
+{%- endif %}
         )
     return "\n".join(lines)
 

@@ -139,6 +139,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def file_md5(path: Path) -> str:
+    """The hash DVC names a file by: it joins a training run to DVC's data version."""
+    with path.open("rb") as stream:
+        digest = hashlib.file_digest(stream, lambda: hashlib.md5(usedforsecurity=False))
+    return digest.hexdigest()
+
+
 def time_split(
     frame: pd.DataFrame, validation_fraction: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from . import TEMPLATE_VERSION
 from .config import Settings
 from .contract import FEATURE_NAMES, TARGET, describe
-from .data import file_sha256, load_training_data, time_split
+from .data import file_md5, file_sha256, load_training_data, time_split
 from .metrics import classification_metrics
 from .model import build_pipeline, model_params
 from .monitoring import reference_statistics
@@ -44,6 +44,7 @@ class TrainResult(BaseModel):
     seed: int
     data_path: str
     data_sha256: str
+    data_md5: str
     model_sha256: str
     rows_train: int
     rows_validation: int
@@ -91,6 +92,7 @@ def train(
     with step("validate data"):
         frame = load_training_data(settings, path, now)
         data_sha256 = file_sha256(path)
+        data_md5 = file_md5(path)
         logger.info(
             "data %s: %d rows x %d columns, sha256 %s", path, *frame.shape, data_sha256
         )
@@ -147,6 +149,7 @@ def train(
             tags={
                 "data_path": str(path),
                 "data_sha256": data_sha256,
+                "data_md5": data_md5,
                 "model_sha256": model_sha256,
                 "rows_train": str(len(train_rows)),
                 "rows_validation": str(len(validation_rows)),
@@ -196,6 +199,7 @@ def train(
         seed=seed,
         data_path=str(path),
         data_sha256=data_sha256,
+        data_md5=data_md5,
         model_sha256=model_sha256,
         rows_train=len(train_rows),
         rows_validation=len(validation_rows),

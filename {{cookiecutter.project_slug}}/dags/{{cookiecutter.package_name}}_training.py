@@ -1,0 +1,143 @@
+"""Airflow DAG: hold the training data to the contract, then train, register and gate.
+
+Airflow runs in an environment of its own (``dags/requirements.txt``); every task runs
+the project's CLI in the project's folder through ``uv run``, so the work happens in the
+project's locked environment. The schedule is the project's ``retrain_schedule`` setting
+(``{{ cookiecutter.package_name | upper }}_RETRAIN_SCHEDULE`` in the environment or ``.env``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+from airflow.sdk.exceptions import AirflowTimetableInvalid
+
+# This file sits in the project's dags/ folder; link it (or the folder) into Airflow's.
+PROJECT = Path(__file__).resolve().parents[1]
+CLI = "{{ cookiecutter.project_slug }}"
+DAG_ID = "{{ cookiecutter.package_name }}_training"
+# The steps in order, as task id -> the CLI's arguments. The retrain workflow runs the
+# same commands; the DAG's tests hold the two together.
+STEPS: dict[str, tuple[str, ...]] = {
+    "check_data": ("check-data",),
+    "train": ("train", "--json"),
+}
+# Data that breaks the contract stays broken on a second try; training is retried, for a
+# tracking server that was briefly away.
+RETRIES = {"check_data": 0, "train": 2}
+
+log = logging.getLogger(__name__)
+
+
+class StepError(Exception):
+    """A step of the project's CLI failed; its own messages are in the task log above."""
+
+
+def project_config() -> ModuleType:
+    """The project's config.py, the one reader of its settings.
+
+    The project is not installed in Airflow's environment, so the module is loaded from
+    its file; it needs only pydantic-settings, which Airflow brings.
+    """
+    name = "{{ cookiecutter.package_name }}_config_for_airflow"
+    path = PROJECT / "src" / "{{ cookiecutter.package_name }}" / "config.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the project's settings from {path}")
+    config = importlib.util.module_from_spec(spec)
+    sys.modules[name] = config  # pydantic looks the module up while building the model
+    spec.loader.exec_module(config)
+    return config
+
+
+def run_step(*args: str) -> Any:
+    """Run one CLI command in the project; return its JSON output, if it prints one.
+
+    Its stderr (progress, logs, the reason for a failure) goes to the task log line by
+    line as it comes; a non-zero exit fails the task.
+    """
+    uv = shutil.which("uv")
+    if uv is None:
+        raise StepError(
+            "uv is not on the PATH of the Airflow worker: install it "
+            "(python -m pip install uv) or add its folder to PATH"
+        )
+    command = [uv, "run", "--frozen", CLI, *args]
+    # uv would warn that Airflow's own virtual environment is not the project's.
+    env = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
+    log.info("running %s in %s", shlex.join([CLI, *args]), PROJECT)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as stdout:
+        with subprocess.Popen(  # noqa: S603 - fixed program, arguments from STEPS
+            command,
+            cwd=PROJECT,
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        ) as process:
+            for line in process.stderr or ():
+                log.info("%s", line.rstrip())
+        stdout.seek(0)
+        output = stdout.read()
+    if process.returncode != 0:
+        raise StepError(
+            f"'{shlex.join([CLI, *args])}' exited with {process.returncode}; "
+            "its messages are in the log above"
+        )
+    # The returned value becomes the task's XCom result: train's summary, for one.
+    return json.loads(output) if "--json" in args else None
+
+
+def build_dag() -> Any:
+    """The DAG, on the schedule the project's settings give (environment, then .env)."""
+    config = project_config()
+    schedule = config.load_settings(env_file=PROJECT / ".env").retrain_schedule
+    try:
+        dag = DAG(
+            dag_id=DAG_ID,
+            description="Check the data against the contract, then train and register",
+            schedule=schedule,
+            start_date=datetime(2026, 1, 1, tzinfo=UTC),
+            catchup=False,
+            max_active_runs=1,  # two trainings at once would race for the champion
+            default_args={"retry_delay": timedelta(minutes=5)},
+            tags=["training", CLI],
+        )
+        dag.timetable.validate()  # else Airflow reports a bad one without its name
+    except AirflowTimetableInvalid as error:
+        raise ValueError(
+            f"{config.env_name('retrain_schedule')}={schedule!r} is not a schedule "
+            f"({error}). Use a cron expression such as '17 3 * * 1', or a preset such "
+            "as '@daily', in the environment or in .env"
+        ) from None
+    with dag:
+        previous: Any = None
+        for task_id, arguments in STEPS.items():
+            step = PythonOperator(
+                task_id=task_id,
+                python_callable=run_step,
+                op_args=list(arguments),
+                retries=RETRIES[task_id],
+            )
+            if previous is not None:
+                previous >> step
+            previous = step
+    return dag
+
+
+dag = build_dag()
