@@ -76,14 +76,21 @@ class BatchReader:
         return pa_csv.open_csv(self.path, read_options=block, convert_options=convert)
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
-        while True:
-            try:
-                batch = next(self._batches)
-            except StopIteration:
-                return
-            except (pa.ArrowException, OSError) as error:
-                raise _unreadable(self.path, error) from error
-            yield batch
+        """The batches in order, each read in a thread while the caller works on the one
+        before: pyarrow decodes without holding the GIL."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader") as thread:
+            ahead = thread.submit(self._next)
+            while (batch := ahead.result()) is not None:
+                ahead = thread.submit(self._next)
+                yield batch
+
+    def _next(self) -> pa.RecordBatch | None:
+        try:
+            return next(self._batches)
+        except StopIteration:
+            return None
+        except (pa.ArrowException, OSError) as error:
+            raise _unreadable(self.path, error) from error
 
     def close(self) -> None:
         for source in (self._parquet, self._csv):
