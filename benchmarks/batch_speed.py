@@ -386,7 +386,7 @@ def main() -> int:
     print(
         "\nx limit: scoring seconds over the plain loop's; x wall: the same for wall time"
     )
-    print("peak memory, 2M rows over 0.2M rows:")
+    print(f"peak memory, {SIZES[-1]:,} rows over {SIZES[0]:,} rows:")
     for name in dict.fromkeys(r.name for r in runs):
         peaks = [r.peak_mb for r in runs if r.name == name]
         print(f"  {name:<28}{peaks[-1] / peaks[0]:>6.2f}")

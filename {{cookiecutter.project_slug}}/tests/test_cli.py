@@ -99,6 +99,19 @@ def test_scheduler_without_the_dask_engine_is_refused() -> None:
     assert "--scheduler needs --engine dask" in result.stderr
 
 
+def test_the_dask_engine_without_dask_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if the batch extra were not installed: importing distributed fails.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+
+    result = runner.invoke(app, ["predict", "x.parquet", "--engine", "dask"])
+
+    assert result.exit_code == 1
+    assert "install the batch extra with 'uv sync --extra batch'" in result.stderr
+    assert "[batch]" in result.stderr  # not taken for markup
+
+
 def test_predict_before_any_training_says_to_train() -> None:
     runner.invoke(app, ["make-sample-data", "--rows", "300"])
 

@@ -8,18 +8,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import PROJECT_NAME, __version__
 from .config import ConfigError, Settings, load_settings
 from .errors import DataError, RegistryError
 from .logs import configure_logging
-
-if TYPE_CHECKING:
-    from .champion import ModelFiles
 
 app = typer.Typer(
     help="Train, track and serve the model of this project.",
@@ -51,8 +49,13 @@ def _failures_as_messages() -> Iterator[None]:
     try:
         yield
     except (DataError, RegistryError) as error:
-        console.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
-        raise typer.Exit(code=1) from None
+        _fail(str(error))
+
+
+def _fail(message: str) -> NoReturn:
+    # Escaped: a message may hold square brackets ("[batch]", a list of values).
+    console.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False)
+    raise typer.Exit(code=1) from None
 
 
 @app.callback()
@@ -228,34 +231,30 @@ def predict(
         raise typer.BadParameter(
             "--scheduler needs --engine dask", param_hint="--scheduler"
         )
+    if engine is Engine.dask:
+        _require_dask()
     target = output or source.with_suffix(f".predictions{source.suffix}")
     rows_at_a_time = batch_rows or settings.predict_batch_rows
+    threshold = settings.decision_threshold
     with _failures_as_messages():
         registry = scoring_registry(settings)
         champion = registry.require_champion()
-        started = time.perf_counter()
         if engine is Engine.local:
             model = load_version(registry, champion)
-            backend, workers = model.backend, 1
-            started = time.perf_counter()
-            rows = score_file(
-                model.scorer,
-                source,
-                target,
-                settings.decision_threshold,
-                rows_at_a_time,
-            )
+            backend, started = model.backend, time.perf_counter()
+            rows = score_file(model.scorer, source, target, threshold, rows_at_a_time)
+            workers = 1
         else:
+            from .dask_scoring import connect, score_on_cluster
+
             files = fetch(registry, champion)
-            backend = files.backend
-            rows, workers = _score_on_dask(
-                files,
-                source,
-                target,
-                settings.decision_threshold,
-                rows_at_a_time,
-                scheduler,
-            )
+            backend, started = files.backend, time.perf_counter()
+            with connect(scheduler) as client:
+                parts = score_on_cluster(
+                    client, files, source, target, threshold, rows_at_a_time
+                )
+            rows = sum(part.rows for part in parts)
+            workers = len({part.worker for part in parts})
     result = ScoringResult(
         rows=rows,
         output=str(target),
@@ -275,25 +274,15 @@ def predict(
     )
 
 
-def _score_on_dask(
-    files: "ModelFiles",
-    source: Path,
-    target: Path,
-    threshold: float,
-    batch_rows: int,
-    scheduler: str | None,
-) -> tuple[int, int]:
-    """Rows scored and workers used, on the cluster at ``scheduler`` or a local one."""
+def _require_dask() -> None:
+    """Stop with the install command when Dask (the batch extra) is missing."""
     try:
-        from .dask_scoring import connect, score_on_cluster
+        import distributed  # noqa: F401
     except ImportError as error:
-        raise DataError(
-            f"--engine dask needs Dask ({error}): install the batch extra, "
-            "'uv sync --extra batch' (or pip install '{{ cookiecutter.project_slug }}[batch]')."
-        ) from None
-    with connect(scheduler) as client:
-        parts = score_on_cluster(client, files, source, target, threshold, batch_rows)
-    return sum(part.rows for part in parts), len({part.worker for part in parts})
+        _fail(
+            f"--engine dask needs Dask ({error}): install the batch extra with "
+            "'uv sync --extra batch' (or pip install '{{ cookiecutter.project_slug }}[batch]')"
+        )
 
 
 @app.command()

@@ -25,7 +25,8 @@ OUTPUT_COLUMNS = {"prediction": pa.int64(), "probability": pa.float64()}
 
 
 class ScoringResult(BaseModel):
-    """What a ``predict`` run did: rows scored, where to, with which model, how fast."""
+    """What a ``predict`` run did: rows scored, where to, with which model, and the
+    seconds from the model loaded to the output written."""
 
     rows: int
     output: str
