@@ -1,8 +1,8 @@
 """Scoring on a real Dask cluster: two worker processes on this machine."""
 
 import json
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -45,6 +45,42 @@ def champion_files(settings: Settings) -> ModelFiles:
     return fetch(registry, registry.require_champion())
 
 
+@contextmanager
+def scorers_built(client: Client) -> Iterator[Callable[[], dict[str, int]]]:
+    """Count, in every worker process, the scorers built from model files while the
+    block runs; yields a function that reads the counts, by worker address."""
+
+    def count_calls() -> None:
+        from {{ cookiecutter.package_name }} import champion
+
+        build = champion.ModelFiles.scorer
+
+        def counted(self: champion.ModelFiles) -> champion.Scorer:
+            champion.scorers_built += 1  # type: ignore[attr-defined]
+            return build(self)
+
+        champion.scorers_built = 0  # type: ignore[attr-defined]
+        champion.original_scorer = build  # type: ignore[attr-defined]
+        champion.ModelFiles.scorer = counted  # type: ignore[method-assign]
+
+    def read() -> int:
+        from {{ cookiecutter.package_name }} import champion
+
+        built: int = champion.scorers_built  # type: ignore[attr-defined]
+        return built
+
+    def restore() -> None:
+        from {{ cookiecutter.package_name }} import champion
+
+        champion.ModelFiles.scorer = champion.original_scorer  # type: ignore[attr-defined,method-assign]
+
+    client.run(count_calls)
+    try:
+        yield lambda: client.run(read)
+    finally:
+        client.run(restore)
+
+
 def parquet_rows(path: Path) -> pd.DataFrame:
     rows = make_sample(rows=ROWS, seed=21).drop(columns="churned")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,9 +95,11 @@ def test_two_workers_score_as_one_process_with_one_scorer_each(
     parquet_rows(source)
     files = champion_files(trained)
 
-    parts = score_on_cluster(
-        client, files, source, tmp_path / "out.parquet", 0.5, batch_rows=50
-    )
+    with scorers_built(client) as built:
+        parts = score_on_cluster(
+            client, files, source, tmp_path / "out.parquet", 0.5, batch_rows=50
+        )
+        counts = built()
     score_file(files.scorer(), source, tmp_path / "local.parquet", 0.5, 50)
 
     written = sorted((tmp_path / "out.parquet").iterdir())
@@ -71,14 +109,9 @@ def test_two_workers_score_as_one_process_with_one_scorer_each(
         distributed, pd.read_parquet(tmp_path / "local.parquet")
     )
     assert sum(part.rows for part in parts) == ROWS
-    # However many parts a worker ran, it built one scorer and used it for all of them.
-    scorers: dict[str, set[tuple[int, int]]] = defaultdict(set)
-    for part in parts:
-        scorers[part.worker].add((part.scorer_id, part.scorer_loads))
-    assert 1 <= len(scorers) <= 2
-    for worker, seen in scorers.items():
-        [(_, loads)] = seen  # one scorer object for all of this worker's parts...
-        assert loads == 1, f"{worker} built its scorer {loads} times"  # ...built once
+    # Eight parts on two workers, and each worker built its scorer once.
+    assert len(parts) == 8
+    assert counts == dict.fromkeys(client.scheduler_info()["workers"], 1)
 
 
 def test_a_broken_row_stops_the_job_naming_its_file_and_row(

@@ -35,11 +35,9 @@ class ScorerPlugin(WorkerPlugin):
     def __init__(self, files: ModelFiles) -> None:
         self.files = files
         self.scorer: Scorer | None = None
-        self.loads = 0  # scorers built on this worker: one, however many tasks it runs
 
     def setup(self, worker: Worker) -> None:
         self.scorer = self.files.scorer()
-        self.loads += 1
 
 
 @dataclass(frozen=True)
@@ -54,13 +52,11 @@ class Part:
 
 @dataclass(frozen=True)
 class PartResult:
-    """What a task did, and where: the worker, and how often it had built its scorer."""
+    """What a task did, and on which worker."""
 
     number: int
     rows: int
     worker: str
-    scorer_id: int
-    scorer_loads: int
 
 
 def plan(source: Path) -> list[Part]:
@@ -108,9 +104,7 @@ def score_part(
     except DataError as error:
         message = str(error)
     else:
-        return PartResult(
-            part.number, rows, worker.address, id(found.scorer), found.loads
-        )
+        return PartResult(part.number, rows, worker.address)
     # Raised out here, so that the client is sent the message alone and not the
     # pandera errors behind it, which hold the whole partition.
     raise DataError(message)
