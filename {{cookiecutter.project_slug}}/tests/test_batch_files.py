@@ -5,7 +5,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from {{ cookiecutter.package_name }}.batch_files import BatchReader, BatchWriter
+from {{ cookiecutter.package_name }}.batch_files import (
+    BatchReader,
+    BatchWriter,
+)
 from {{ cookiecutter.package_name }}.errors import DataError
 
 

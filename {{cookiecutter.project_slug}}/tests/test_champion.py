@@ -6,7 +6,11 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.champion import fetch, load_version, scoring_registry
+from {{ cookiecutter.package_name }}.champion import (
+    fetch,
+    load_version,
+    scoring_registry,
+)
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.contract import FEATURE_NAMES
 from {{ cookiecutter.package_name }}.sample import make_sample

@@ -10,7 +10,11 @@ import pytest
 from distributed import Client, LocalCluster
 from typer.testing import CliRunner
 
-from {{ cookiecutter.package_name }}.champion import ModelFiles, fetch, scoring_registry
+from {{ cookiecutter.package_name }}.champion import (
+    ModelFiles,
+    fetch,
+    scoring_registry,
+)
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.dask_scoring import score_on_cluster

@@ -17,7 +17,9 @@ from {{ cookiecutter.package_name }}.errors import (
     NoChampionError,
     RegistryError,
 )
-from {{ cookiecutter.package_name }}.onnx_model import ARTIFACT as ONNX_ARTIFACT
+from {{ cookiecutter.package_name }}.onnx_model import (
+    ARTIFACT as ONNX_ARTIFACT,
+)
 from {{ cookiecutter.package_name }}.registry import Registry
 from {{ cookiecutter.package_name }}.registry_rest import (
     RestRegistry,
