@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
+from processes import base_env, run
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 # The last template commit whose `predict` read the whole file into memory and scored it
@@ -108,25 +109,6 @@ class Run:
     wall_s: float
     scoring_s: float | None
     peak_mb: float
-
-
-def base_env() -> dict[str, str]:
-    """This environment without the template's venv, and uv kept off the network."""
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    return env
-
-
-def run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
-    """Run a command to completion (bounded); on failure, show what it printed."""
-    result = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}"
-        )
-    return result.stdout
 
 
 def load() -> str:

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from cookiecutter.main import cookiecutter
+from processes import base_env, run
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 CLI = "my-ml-service"
@@ -109,25 +110,6 @@ class Measure:
     p99_ms: float
     non_2xx: int
     socket_errors: str | None
-
-
-def base_env() -> dict[str, str]:
-    """This environment without the template's venv, and uv kept off the network."""
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    return env
-
-
-def run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
-    """Run a command to completion (bounded); on failure, show what it printed."""
-    result = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}"
-        )
-    return result.stdout
 
 
 def ensure_wrk() -> str:
