@@ -49,8 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
-from processes import base_env, run
+from projects import bake, base_env, run
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 # The last template commit whose `predict` read the whole file into memory and scored it
@@ -136,14 +135,7 @@ def bake_and_train(
 ) -> Path:
     """Bake the default project, install it as the image does, train a champion."""
     folder.mkdir()
-    project = Path(
-        cookiecutter(
-            str(template),
-            no_input=True,
-            output_dir=str(folder),
-            extra_context={"init_git": False},
-        )
-    )
+    project = bake(template, folder)
     sync = ["uv", "sync", "--quiet", "--no-dev", "--compile-bytecode"]
     run([*sync, *(f"--extra={extra}" for extra in extras)], project, env)
     cli = str(project / ".venv" / "bin" / CLI)

@@ -45,8 +45,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cookiecutter.main import cookiecutter
-from processes import base_env, run
+from projects import bake, base_env, run
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 CLI = "my-ml-service"
@@ -128,14 +127,7 @@ def ensure_wrk() -> str:
 def bake_and_train(folder: Path, env: dict[str, str]) -> tuple[Path, float]:
     """Bake the default project, install it, train a champion; return it and setup s."""
     started = time.perf_counter()
-    project = Path(
-        cookiecutter(
-            str(TEMPLATE),
-            no_input=True,
-            output_dir=str(folder),
-            extra_context={"init_git": False},
-        )
-    )
+    project = bake(TEMPLATE, folder)
     # As the Docker image installs it. These machines set PYTHONDONTWRITEBYTECODE, so
     # without compiled bytecode every start would compile ~1,100 modules again (the
     # generated server's cold start: 5.3 s instead of 2.9 s).

@@ -1,11 +1,13 @@
-"""What the benchmarks share: the environment they run baked projects in, and commands
-run to completion."""
+"""What the benchmarks share: baking a project, the environment to run it in, and
+commands run to completion."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 from pathlib import Path
+
+from cookiecutter.main import cookiecutter
 
 
 def base_env() -> dict[str, str]:
@@ -25,3 +27,15 @@ def run(args: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 600)
             f"{' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}"
         )
     return result.stdout
+
+
+def bake(template: Path, folder: Path) -> Path:
+    """The default project of ``template``, baked into ``folder`` without git."""
+    return Path(
+        cookiecutter(
+            str(template),
+            no_input=True,
+            output_dir=str(folder),
+            extra_context={"init_git": False},
+        )
+    )
