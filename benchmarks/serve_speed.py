@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cookiecutter.main import cookiecutter
+from projects import bake, base_env, run
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 CLI = "my-ml-service"
@@ -111,25 +111,6 @@ class Measure:
     socket_errors: str | None
 
 
-def base_env() -> dict[str, str]:
-    """This environment without the template's venv, and uv kept off the network."""
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    return env
-
-
-def run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
-    """Run a command to completion (bounded); on failure, show what it printed."""
-    result = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}"
-        )
-    return result.stdout
-
-
 def ensure_wrk() -> str:
     """The wrk binary, installed from Debian when it is missing."""
     found = shutil.which("wrk")
@@ -146,14 +127,7 @@ def ensure_wrk() -> str:
 def bake_and_train(folder: Path, env: dict[str, str]) -> tuple[Path, float]:
     """Bake the default project, install it, train a champion; return it and setup s."""
     started = time.perf_counter()
-    project = Path(
-        cookiecutter(
-            str(TEMPLATE),
-            no_input=True,
-            output_dir=str(folder),
-            extra_context={"init_git": False},
-        )
-    )
+    project = bake(TEMPLATE, folder)
     # As the Docker image installs it. These machines set PYTHONDONTWRITEBYTECODE, so
     # without compiled bytecode every start would compile ~1,100 modules again (the
     # generated server's cold start: 5.3 s instead of 2.9 s).

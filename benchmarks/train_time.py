@@ -13,7 +13,6 @@ imports MLflow: the cost no MLflow-based command can avoid.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cookiecutter.main import cookiecutter
+from projects import bake, base_env
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 RUNS = 3
@@ -36,17 +35,9 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
 
 
 def main() -> int:
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
+    env = base_env()
     with tempfile.TemporaryDirectory() as folder:
-        project = Path(
-            cookiecutter(
-                str(TEMPLATE),
-                no_input=True,
-                output_dir=folder,
-                extra_context={"init_git": False},
-            )
-        )
+        project = bake(TEMPLATE, Path(folder))
         # Compiled, as Python leaves a project after its first run. These machines set
         # PYTHONDONTWRITEBYTECODE: without it every run would compile its imports again.
         sync = ["uv", "sync", "--quiet", "--compile-bytecode"]

@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.config import (
 )
 from {{ cookiecutter.package_name }}.data import write_table
 from {{ cookiecutter.package_name }}.sample import make_sample
+from {{ cookiecutter.package_name }}.train import train
 
 LOCAL_STORES = ("mlflow.db", "mlruns", "mlartifacts")
 
@@ -79,4 +80,36 @@ def down(settings: Settings) -> Settings:
             "mlflow_http_max_retries": 0,
             "mlflow_http_timeout_s": 2,
         }
+    )
+
+
+@pytest.fixture(scope="session")
+def trained_store(
+    tmp_path_factory: pytest.TempPathFactory, migrated_store: Path
+) -> Path:
+    """A store whose champion is version 1, trained once for the whole session.
+
+    Tests copy the database; the artifacts stay where the experiment points, read only.
+    """
+    folder = tmp_path_factory.mktemp("trained")
+    shutil.copyfile(migrated_store, folder / "mlflow.db")
+    data = folder / "churn.csv"
+    write_table(make_sample(rows=600, seed=7), data)
+    train(
+        Settings(
+            data_path=data,
+            min_rows=100,
+            mlflow_tracking_uri=f"sqlite:///{folder / 'mlflow.db'}",
+            artifact_dir=folder / "artifacts",
+        )
+    )
+    return folder / "mlflow.db"
+
+
+@pytest.fixture
+def trained(tmp_path: Path, trained_store: Path, settings: Settings) -> Settings:
+    """Settings whose store holds a champion (version 1): a copy of the session's."""
+    shutil.copyfile(trained_store, tmp_path / "trained.db")
+    return settings.model_copy(
+        update={"mlflow_tracking_uri": f"sqlite:///{tmp_path / 'trained.db'}"}
     )

@@ -61,10 +61,18 @@ def test_sample_train_promote_predict(tmp_path: Path) -> None:
     assert missing.exit_code == 1
     assert "has no version 9" in missing.stderr
 
-    predicted = runner.invoke(app, ["predict", "data/churn.csv"])
+    predicted = runner.invoke(app, ["predict", "data/churn.csv", "--json"])
     assert predicted.exit_code == 0, predicted.output
-    scored = read_table(Path("data/churn.predictions.csv"))
+    report = json.loads(predicted.stdout)
+    assert (report["rows"], report["backend"], report["engine"]) == (
+        500,
+        "onnx",
+        "local",
+    )
+    scored = read_table(Path(report["output"]))
+    assert report["output"] == "data/churn.predictions.csv"
     assert {"prediction", "probability"} <= set(scored.columns)
+    assert len(scored) == 500
 
 
 def test_bad_data_exits_1_naming_the_column(tmp_path: Path) -> None:
@@ -94,6 +102,26 @@ def test_check_data_json_reports_the_rows_that_passed() -> None:
         "path": str(Path("data/churn.csv")),
         "rows": 300,
     }
+
+
+def test_scheduler_without_the_dask_engine_is_refused() -> None:
+    result = runner.invoke(app, ["predict", "x.parquet", "--scheduler", "tcp://h:8786"])
+
+    assert result.exit_code == 2
+    assert "--scheduler needs --engine dask" in result.stderr
+
+
+def test_the_dask_engine_without_dask_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if the batch extra were not installed: importing distributed fails.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+
+    result = runner.invoke(app, ["predict", "x.parquet", "--engine", "dask"])
+
+    assert result.exit_code == 1
+    assert "install the batch extra with 'uv sync --extra batch'" in result.stderr
+    assert "[batch]" in result.stderr  # not taken for markup
 
 
 def test_predict_before_any_training_says_to_train() -> None:

@@ -113,6 +113,16 @@ def test_each_rule_names_column_rule_and_values(
     assert value in line, message
 
 
+def test_broken_rows_are_named_by_their_place_in_the_file() -> None:
+    with pytest.raises(DataError) as caught:
+        validate(set_value("support_calls", 999)(good()), SCHEMA, source="bad.csv")
+
+    assert "in 1 row (3);" in str(caught.value)
+    assert str(caught.value).endswith(
+        "(rows are numbered from 0, not counting a header line)"
+    )
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_tables_round_trip_through_every_format(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"data{suffix}"

@@ -2,4 +2,6 @@
 
 from .cli import app
 
-app(prog_name="{{ cookiecutter.project_slug }}")
+# Guarded: worker processes started by spawning (Dask's) import this module again.
+if __name__ == "__main__":
+    app(prog_name="{{ cookiecutter.project_slug }}")

@@ -2,14 +2,17 @@
 
 import json
 import platform
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import PROJECT_NAME, __version__
 from .config import ConfigError, Settings, load_settings
@@ -46,8 +49,13 @@ def _failures_as_messages() -> Iterator[None]:
     try:
         yield
     except (DataError, RegistryError) as error:
-        console.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
-        raise typer.Exit(code=1) from None
+        _fail(str(error))
+
+
+def _fail(message: str) -> NoReturn:
+    # Escaped: a message may hold square brackets ("[batch]", a list of values).
+    console.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False)
+    raise typer.Exit(code=1) from None
 
 
 @app.callback()
@@ -177,30 +185,109 @@ def promote(
     console.print(f"{settings.model_name} version {version} is now the champion")
 
 
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
 @app.command()
 def predict(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help="A .csv, .jsonl or .parquet file.")],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="A .csv or .parquet file (with --engine dask: Parquet, a file or a folder)."
+        ),
+    ],
     output: Annotated[
         Path | None,
         typer.Option(help="Where to write [default: <source>.predictions<suffix>]."),
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="local: this process; dask: a Dask cluster (the batch extra)."
+        ),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine dask: the scheduler's address, e.g. tcp://host:8786 "
+            "[default: a local cluster, one worker per core]."
+        ),
+    ] = None,
+    batch_rows: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Rows read, checked and scored at a time [default: predict_batch_rows].",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Score a file with the champion; the output adds prediction and probability."""
-    from .predict import score_file
-    from .registry import Registry
+    """Score a file with the champion, batch by batch; the output adds prediction and
+    probability. A row that breaks the data contract stops the run, naming the rows and
+    the rule, and no output is left behind."""
+    from .champion import fetch, load_version, scoring_registry
+    from .predict import ScoringResult, score_file
 
     settings: Settings = ctx.obj
-    target = output or source.with_suffix(f".predictions{source.suffix}")
-    with _failures_as_messages():
-        registry = Registry(settings)
-        champion = registry.require_champion()
-        rows = score_file(
-            registry.load(champion), source, target, settings.decision_threshold
+    if scheduler is not None and engine is not Engine.dask:
+        raise typer.BadParameter(
+            "--scheduler needs --engine dask", param_hint="--scheduler"
         )
-    console.print(
-        f"scored {rows} rows with {champion.name} version {champion.number} into {target}"
+    if engine is Engine.dask:
+        _require_dask()
+    target = output or source.with_suffix(f".predictions{source.suffix}")
+    rows_at_a_time = batch_rows or settings.predict_batch_rows
+    threshold = settings.decision_threshold
+    with _failures_as_messages():
+        registry = scoring_registry(settings)
+        champion = registry.require_champion()
+        if engine is Engine.local:
+            model = load_version(registry, champion)
+            backend, started = model.backend, time.perf_counter()
+            rows = score_file(model.scorer, source, target, threshold, rows_at_a_time)
+            workers = 1
+        else:
+            from .dask_scoring import connect, score_on_cluster
+
+            files = fetch(registry, champion)
+            backend, started = files.backend, time.perf_counter()
+            with connect(scheduler) as client:
+                parts = score_on_cluster(
+                    client, files, source, target, threshold, rows_at_a_time
+                )
+            rows = sum(part.rows for part in parts)
+            workers = len({part.worker for part in parts})
+    result = ScoringResult(
+        rows=rows,
+        output=str(target),
+        model_name=champion.name,
+        model_version=champion.number,
+        backend=backend,
+        engine=engine.value,
+        workers=workers,
+        seconds=round(time.perf_counter() - started, 3),
     )
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    console.print(
+        f"scored {rows} rows with {champion.name} version {champion.number} "
+        f"({backend}, {engine.value}) into {target} in {result.seconds:.1f} s"
+    )
+
+
+def _require_dask() -> None:
+    """Stop with the install command when Dask (the batch extra) is missing."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError as error:
+        _fail(
+            f"--engine dask needs Dask ({error}): install the batch extra with "
+            "'uv sync --extra batch' (or pip install '{{ cookiecutter.project_slug }}[batch]')"
+        )
 
 
 @app.command()

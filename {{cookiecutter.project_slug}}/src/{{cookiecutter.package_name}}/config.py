@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     drift_psi_threshold: PositiveFloat = Field(
         0.2, description="a feature whose PSI exceeds this has drifted"
     )
+    predict_batch_rows: PositiveInt = Field(
+        65_536, description="rows predict reads, checks and scores at a time"
+    )
 
     # Tracking, registry and the promotion gate
     mlflow_tracking_uri: str = Field(

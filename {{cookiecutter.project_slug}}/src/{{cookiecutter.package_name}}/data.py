@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import numbers
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,15 +86,29 @@ def validate(
 
 
 def describe_failures(error: SchemaErrors, source: str) -> str:
-    """One line per (column, rule): the rule, a few offending values and how many rows."""
+    """One line per (column, rule): the rule, how many rows and the first of them, and a
+    few offending values. Rows are named by the frame's index: their place in the file.
+    """
     lines = [f"{source} breaks the data contract:"]
+    numbered = False
     for (column, check), group in _failures_by_column(error.failure_cases):
         values = group["failure_case"].drop_duplicates().head(MAX_VALUES_SHOWN).tolist()
-        rows = int(group["index"].notna().sum())
-        where = f" in {rows} row{'s' if rows > 1 else ''}" if rows else ""
+        rows = group["index"].dropna()
+        where = ""
+        if len(rows):
+            numbered = True
+            shown = ", ".join(_row_label(row) for row in rows.head(MAX_VALUES_SHOWN))
+            more = ", ..." if len(rows) > MAX_VALUES_SHOWN else ""
+            where = f" in {len(rows)} row{'s' if len(rows) > 1 else ''} ({shown}{more})"
         rule = f"{RULES[check]} ({check})" if check in RULES else check
         lines.append(f"  column {column!r}: {rule}{where}; offending values: {values}")
+    if numbered:
+        lines.append("  (rows are numbered from 0, not counting a header line)")
     return "\n".join(lines)
+
+
+def _row_label(row: object) -> str:
+    return str(int(float(row))) if isinstance(row, numbers.Real) else str(row)
 
 
 # Plain words for pandera's built-in rule names; the name itself is kept beside them.

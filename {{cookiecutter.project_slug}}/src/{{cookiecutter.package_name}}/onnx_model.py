@@ -105,6 +105,14 @@ class OnnxScorer:
         probabilities = self.session.run(["probabilities"], feeds)[0]
         return np.asarray(probabilities[:, 1], dtype=np.float64)
 
+    def from_records(
+        self, records: Sequence[Mapping[str, Any]]
+    ) -> npt.NDArray[np.float64]:
+        return self.probability(feeds_from_records(records))
+
+    def from_frame(self, frame: "pd.DataFrame") -> npt.NDArray[np.float64]:
+        return self.probability(feeds_from_frame(frame))
+
 
 def max_difference(model: bytes, pipeline: "Pipeline", frame: "pd.DataFrame") -> float:
     """The largest gap between ONNX and scikit-learn probabilities on ``frame``."""

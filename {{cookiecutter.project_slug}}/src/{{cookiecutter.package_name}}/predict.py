@@ -1,32 +1,136 @@
-"""Scoring with a fitted pipeline, shared by the CLI and the API."""
+"""Scoring data files with the champion, batch by batch: memory stays flat as files grow."""
 
+import contextlib
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
-from sklearn.pipeline import Pipeline
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel
 
-from .contract import FEATURE_NAMES, scoring_schema
-from .data import read_table, validate, write_table
+from .batch_files import BatchReader, BatchWriter
+from .champion import Scorer
+from .contract import FEATURE_NAMES, NUMERIC, scoring_schema
+from .data import validate
+from .errors import DataError
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa_schema
 
-def predict(model: Pipeline, features: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """Class and churn probability for each row, on the frame's index."""
-    probability = model.predict_proba(features[list(FEATURE_NAMES)])[:, 1]
-    return pd.DataFrame(
-        {
-            "prediction": (probability >= threshold).astype(int),
-            "probability": probability,
-        },
-        index=features.index,
-    )
+OUTPUT_COLUMNS = {"prediction": pa.int64(), "probability": pa.float64()}
 
 
-def score_file(model: Pipeline, source: Path, target: Path, threshold: float) -> int:
-    """Validate a file against the contract, score it and write it with two new columns.
+class ScoringResult(BaseModel):
+    """What a ``predict`` run did: rows scored, where to, with which model, and the
+    seconds from the model loaded to the output written."""
 
-    Returns the number of rows scored.
+    rows: int
+    output: str
+    model_name: str
+    model_version: int
+    backend: Literal["onnx", "sklearn"]
+    engine: Literal["local", "dask"]
+    workers: int
+    seconds: float
+
+
+@functools.cache
+def _schema() -> "pa_schema.DataFrameSchema":
+    return scoring_schema()
+
+
+def feature_frame(batch: pa.RecordBatch, first_row: int) -> pd.DataFrame:
+    """The batch's feature columns as pandas, indexed by their row numbers in the file.
+
+    Numbers read as text (CSV) are parsed here when every one parses, which is fast;
+    otherwise they stay text, and the contract names the values it cannot convert.
     """
-    frame = validate(read_table(source), scoring_schema(), source=str(source))
-    scored = frame.join(predict(model, frame, threshold))
-    write_table(scored, target)
-    return len(scored)
+    names = [name for name in FEATURE_NAMES if name in batch.schema.names]
+    columns = []
+    for name in names:
+        column = batch.column(name)
+        if name in NUMERIC and pa.types.is_string(column.type):
+            with contextlib.suppress(pa.ArrowInvalid):
+                column = pc.cast(column, pa.float64())
+        columns.append(column)
+    frame: pd.DataFrame = pa.RecordBatch.from_arrays(columns, names=names).to_pandas()
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+    return frame
+
+
+def score_frame(
+    features: pd.DataFrame, scorer: Scorer, threshold: float, source: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Hold rows to the contract, then score them: (classes, probabilities).
+
+    Raises:
+        DataError: a row breaks the contract; it is named by the frame's index.
+    """
+    probability = scorer.from_frame(validate(features, _schema(), source=source))
+    return (probability >= threshold).astype(np.int64), probability
+
+
+def output_schema(schema: pa.Schema, source: Path) -> pa.Schema:
+    """The input's columns, then a class and a probability per row."""
+    taken = sorted(set(OUTPUT_COLUMNS) & set(schema.names))
+    if taken:
+        raise DataError(
+            f"'{source}' already has column(s) {taken}, which predict writes: "
+            "drop or rename them (is it an output of predict?)."
+        )
+    for name, kind in OUTPUT_COLUMNS.items():
+        schema = schema.append(pa.field(name, kind))
+    return schema
+
+
+def score_batches(
+    reader: BatchReader,
+    target: Path,
+    scorer: Scorer,
+    threshold: float,
+    first_row: int = 0,
+) -> int:
+    """Score every batch of ``reader`` into ``target``; return the number of rows.
+
+    Rows are numbered from ``first_row`` in error messages. Nothing is left at
+    ``target`` unless every batch met the contract.
+    """
+    rows = 0
+    with BatchWriter(target, output_schema(reader.schema, reader.path)) as writer:
+        for batch in reader:
+            features = feature_frame(batch, first_row + rows)
+            classes, probability = score_frame(
+                features, scorer, threshold, str(reader.path)
+            )
+            writer.write(
+                batch.append_column("prediction", pa.array(classes)).append_column(
+                    "probability", pa.array(probability)
+                )
+            )
+            rows += batch.num_rows
+    return rows
+
+
+def score_file(
+    scorer: Scorer,
+    source: Path,
+    target: Path,
+    threshold: float,
+    batch_rows: int,
+) -> int:
+    """Score a .csv or .parquet file into another, in batches; return the rows scored.
+
+    Raises:
+        DataError: the file cannot be read, or a batch breaks the contract (the message
+            names the rows and the rule).
+    """
+    if target.resolve() == source.resolve():
+        raise DataError(
+            f"The output would overwrite the input '{source}': pass another --output."
+        )
+    with BatchReader(source, batch_rows) as reader:
+        return score_batches(reader, target, scorer, threshold)

@@ -1,7 +1,7 @@
 """MLflow's client: the only module that imports MLflow.
 
 Serving from a tracking server reads the few things it needs over REST instead
-(``api.registry_rest``).
+(``registry_rest``).
 """
 
 import logging

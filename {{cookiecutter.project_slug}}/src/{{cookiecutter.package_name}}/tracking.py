@@ -1,6 +1,6 @@
 """What both ways of reaching the MLflow store share, without importing MLflow.
 
-``registry`` goes through the MLflow client; ``api.registry_rest`` speaks MLflow's
+``registry`` goes through the MLflow client; ``registry_rest`` speaks MLflow's
 REST API to a tracking server with the standard library, so that a served model does
 not pay for importing MLflow.
 """

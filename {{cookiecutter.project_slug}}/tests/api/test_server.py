@@ -3,14 +3,13 @@ while requests keep flowing, without failing any of them."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,9 @@ from {{ cookiecutter.package_name }}.config import ENV_PREFIX, Settings
 from {{ cookiecutter.package_name }}.contract import EXAMPLE
 from {{ cookiecutter.package_name }}.train import train
 
+from ..processes import free_port, wait_until
+
 PACKAGE = "{{ cookiecutter.package_name }}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
@@ -51,26 +45,6 @@ def loaded_workers(base: str) -> int:
         line.startswith("model_version") and not line.endswith(" 0.0")
         for line in text.splitlines()
     )
-
-
-def wait_until(
-    ready: Callable[[], bool],
-    process: subprocess.Popen[Any],
-    output: Callable[[], str],
-    seconds: float,
-) -> None:
-    """Poll ``ready`` until it holds (connection errors count as not yet); fail with
-    ``output()`` if the process ends first, or at the deadline."""
-    deadline = time.monotonic() + seconds
-    while True:
-        assert process.poll() is None, output()
-        assert time.monotonic() < deadline, "the server did not become ready"
-        try:
-            if ready():
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
 
 
 @contextmanager

@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
 
+from ..champion import LoadedModel
 from ..config import Settings
-from .serving import LoadedModel, ModelHolder
+from .serving import ModelHolder
 
 
 async def get_settings(request: Request) -> Settings:

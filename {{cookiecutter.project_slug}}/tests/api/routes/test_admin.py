@@ -29,7 +29,7 @@ def test_unreachable_store_keeps_the_old_model_serving(
     api_settings: Settings, tmp_path: Path
 ) -> None:
     with TestClient(create_app(api_settings)) as client:
-        (tmp_path / "served.db").write_bytes(b"this is no longer a database")
+        (tmp_path / "trained.db").write_bytes(b"this is no longer a database")
         reloaded = client.post("/admin/reload")
         ready = client.get("/ready")
         predicted = client.post("/predict", json={"instances": [EXAMPLE]})

@@ -40,7 +40,7 @@ def test_without_champion_alive_but_not_ready(settings: Settings) -> None:
 def test_a_store_failing_at_start_is_tried_again(
     api_settings: Settings, tmp_path: Path
 ) -> None:
-    store = tmp_path / "served.db"
+    store = tmp_path / "trained.db"
     good = store.read_bytes()
     store.write_bytes(b"not a database yet")
     repair = threading.Timer(0.3, store.write_bytes, args=(good,))

@@ -57,7 +57,7 @@ async def predict(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
         ) from None
     records = payload.instances  # type: ignore[attr-defined]
-    probability = model.probability(records)
+    probability = model.scorer.from_records(records)
     classes = (probability >= settings.decision_threshold).astype(int)
     request.app.state.metrics.record_predictions(model.version, classes, probability)
     request.app.state.prediction_log.write(

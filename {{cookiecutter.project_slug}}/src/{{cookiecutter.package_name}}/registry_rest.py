@@ -1,8 +1,8 @@
-"""The champion and its serving file, read from an MLflow tracking server over its REST API.
+"""The champion and its scoring file, read from an MLflow tracking server over its REST API.
 
-Serving needs three reads: the version behind the alias, its run, and one artifact.
-Doing them with the standard library keeps MLflow out of the served process: about two
-seconds less cold start and 150 MB less memory per worker. Anything this module does not
+Scoring (the API, batch ``predict``) needs three reads: the version behind the alias,
+its run, and one artifact. Doing them with the standard library keeps MLflow out of the
+process: about two seconds less start-up and 150 MB less memory per process. Anything this module does not
 cover is left to the MLflow client (``registry.Registry``).
 """
 
@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode, urlparse
 
-from .. import __version__
-from ..config import Settings
-from ..tracking import CHAMPION, Version, no_champion, store_error
+from . import __version__
+from .config import Settings
+from .tracking import CHAMPION, Version, no_champion, store_error
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-    from ..registry import Registry
+    from .registry import Registry
 
 # Client options only MLflow's own client knows how to apply (TLS files, auth plugins).
 MLFLOW_CLIENT_OPTIONS = (
@@ -45,7 +45,7 @@ def can_serve_from(settings: Settings) -> bool:
 
 
 class RestRegistry:
-    """The part of ``registry.Registry`` that serving uses, for an http(s) store."""
+    """The part of ``registry.Registry`` that scoring uses, for an http(s) store."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -173,7 +173,7 @@ class RestRegistry:
     def _mlflow(self) -> "Registry":
         """MLflow's own client, imported and opened only when this module cannot do the
         work itself."""
-        from ..registry import Registry
+        from .registry import Registry
 
         return Registry(self.settings)
 

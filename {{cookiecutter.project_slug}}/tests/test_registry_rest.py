@@ -1,4 +1,4 @@
-"""Serving reads a tracking server over REST: the same answers as MLflow's client."""
+"""Scoring reads a tracking server over REST: the same answers as MLflow's client."""
 
 import json
 import shutil
@@ -11,34 +11,44 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from {{ cookiecutter.package_name }}.api.registry_rest import (
-    RestRegistry,
-    can_serve_from,
-)
 from {{ cookiecutter.package_name }}.config import ENV_PREFIX, Settings
+from {{ cookiecutter.package_name }}.data import write_table
 from {{ cookiecutter.package_name }}.errors import (
     NoChampionError,
     RegistryError,
 )
-from {{ cookiecutter.package_name }}.onnx_model import ARTIFACT as ONNX_ARTIFACT
+from {{ cookiecutter.package_name }}.onnx_model import (
+    ARTIFACT as ONNX_ARTIFACT,
+)
 from {{ cookiecutter.package_name }}.registry import Registry
+from {{ cookiecutter.package_name }}.registry_rest import (
+    RestRegistry,
+    can_serve_from,
+)
+from {{ cookiecutter.package_name }}.sample import make_sample
 from {{ cookiecutter.package_name }}.train import train
 
-from .test_server import free_port, wait_until
+from .processes import free_port, wait_until
 
-# Serve the champion from the environment's settings and say what was loaded and how.
-SERVE_AND_REPORT = """
+# Load the champion as the API and `predict` do, score a file, and say what was
+# imported on the way.
+LOAD_SCORE_AND_REPORT = """
 import json, sys
-from {{ cookiecutter.package_name }}.api.serving import ModelHolder
+from pathlib import Path
+from {{ cookiecutter.package_name }}.champion import load_version, scoring_registry
 from {{ cookiecutter.package_name }}.config import get_settings
-holder = ModelHolder(get_settings())
-holder.reload()
-model = holder.model
+heavy = {"mlflow", "pandas", "sklearn"}
+registry = scoring_registry(get_settings())
+model = load_version(registry, registry.require_champion())
+loaded = sorted(heavy & set(sys.modules))
+from {{ cookiecutter.package_name }}.predict import score_file
+rows = score_file(model.scorer, Path("in.csv"), Path("out.parquet"), 0.5, 100)
 print(json.dumps({
-    "version": model and model.version,
-    "backend": model and model.backend,
-    "error": holder.last_error,
-    "imported": sorted({"mlflow", "pandas", "sklearn"} & set(sys.modules)),
+    "version": model.version,
+    "backend": model.backend,
+    "rows": rows,
+    "imported_to_load": loaded,
+    "imported_to_score": sorted(heavy & set(sys.modules)),
 }))
 """
 
@@ -126,14 +136,15 @@ def test_reads_artifacts_kept_in_a_shared_folder(
 
 
 @pytest.mark.tracking_server
-def test_serving_from_a_tracking_server_imports_no_mlflow(
+def test_scoring_from_a_tracking_server_imports_no_mlflow(
     settings: Settings, tracking_server: str, tmp_path: Path
 ) -> None:
     remote = on_server(settings, tracking_server, model_name="lean")
     train(remote)
+    write_table(make_sample(rows=250, seed=5), tmp_path / "in.csv")
 
     served = subprocess.run(
-        [sys.executable, "-c", SERVE_AND_REPORT],
+        [sys.executable, "-c", LOAD_SCORE_AND_REPORT],
         env={"MLFLOW_TRACKING_URI": tracking_server, f"{ENV_PREFIX}MODEL_NAME": "lean"},
         cwd=tmp_path,
         capture_output=True,
@@ -141,8 +152,14 @@ def test_serving_from_a_tracking_server_imports_no_mlflow(
         timeout=120,
     )
 
-    report = json.loads(served.stdout)
-    assert report == {"version": 1, "backend": "onnx", "error": None, "imported": []}
+    assert served.returncode == 0, served.stderr
+    assert json.loads(served.stdout) == {
+        "version": 1,
+        "backend": "onnx",
+        "rows": 250,
+        "imported_to_load": [],
+        "imported_to_score": ["pandas"],
+    }
 
 
 def test_a_server_that_is_down_is_named_as_mlflow_names_it(down: Settings) -> None:
