@@ -129,7 +129,9 @@ class Settings(BaseSettings):
         description="shared by the workers for /metrics; serve makes one if unset",
     )
     api_key: SecretStr | None = Field(
-        None, description="when set, /predict, /model and /admin need X-API-Key"
+        None,
+        description="when set, /predict, /model and /admin need X-API-Key; "
+        "without it /admin is off",
     )
     api_max_batch: PositiveInt = Field(1000, description="instances per request")
     api_max_body_bytes: PositiveInt = 1_000_000

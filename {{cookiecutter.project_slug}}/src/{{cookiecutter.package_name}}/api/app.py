@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from .. import PROJECT_NAME, __version__
 from ..config import Settings, get_settings
 from ..logs import configure_logging
-from .deps import require_api_key
+from .deps import require_admin_key, require_api_key
 from .metrics import ServiceMetrics, TimingMiddleware
 from .prediction_log import PredictionLog
 from .routes import admin, health, metrics, model, predict
@@ -98,7 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(model.router, dependencies=protected)
-    app.include_router(admin.router, dependencies=protected)
+    # Admin routes need a key even when the others do not: reloading is not for anyone.
+    app.include_router(admin.router, dependencies=[Depends(require_admin_key)])
     app.add_middleware(TimingMiddleware, metrics=service_metrics)
     app.openapi = _openapi_with(app, body_model)  # type: ignore[method-assign]
     return app
