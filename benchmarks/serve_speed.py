@@ -112,9 +112,11 @@ class Measure:
 
 
 def base_env() -> dict[str, str]:
-    """This environment without the template's venv, and uv kept off the network."""
+    """This environment without the template's venv, and uv and MLflow (the servers
+    compared here too) kept off the network."""
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     env["UV_PYTHON_DOWNLOADS"] = "never"
+    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
     return env
 
 

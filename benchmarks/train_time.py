@@ -38,6 +38,7 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
 def main() -> int:
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     env["UV_PYTHON_DOWNLOADS"] = "never"
+    env["MLFLOW_DISABLE_TELEMETRY"] = "true"  # for the bare `import mlflow` baseline
     with tempfile.TemporaryDirectory() as folder:
         project = Path(
             cookiecutter(

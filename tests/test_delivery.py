@@ -121,3 +121,27 @@ def test_compose_file_wires_the_team_stack(bake: Bake, row: dict[str, Any]) -> N
     assert all(
         p.startswith("127.0.0.1:") for p in published
     )  # nothing on all interfaces
+
+
+def test_mlflow_telemetry_is_off_wherever_the_project_runs(bake: Bake) -> None:
+    """Settings default it off (the project's tests check that); the places MLflow runs
+    without the project's settings (images, compose, workflows, make ui) say so too."""
+    project = bake(include_api=True, include_docker=True, include_github_actions=True)
+
+    def text(name: str) -> str:
+        return (project / name).read_text(encoding="utf-8")
+
+    for dockerfile in ("Dockerfile", "docker/mlflow.Dockerfile"):
+        final_stage = text(dockerfile).split("\nFROM ")[-1]
+        assert re.search(
+            r"^\s*(ENV )?MLFLOW_DISABLE_TELEMETRY=true\b", final_stage, re.M
+        )
+    services = yaml.safe_load(text("docker-compose.yml"))["services"]
+    for name in ("mlflow", "api", "train"):
+        switch = services[name]["environment"]["MLFLOW_DISABLE_TELEMETRY"]
+        assert switch == "${MLFLOW_DISABLE_TELEMETRY:-true}", name
+    for workflow in ("ci.yml", "retrain.yml"):
+        document = yaml.safe_load(text(f".github/workflows/{workflow}"))
+        assert document["env"]["MLFLOW_DISABLE_TELEMETRY"] == "true", workflow
+    assert "\nMLFLOW_DISABLE_TELEMETRY=true\n" in text(".env.example")
+    assert "ui: export MLFLOW_DISABLE_TELEMETRY ?= true\n" in text("Makefile")

@@ -5,7 +5,6 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import mlflow
 import pytest
 
 from {{ cookiecutter.package_name }}.config import (
@@ -17,6 +16,15 @@ from {{ cookiecutter.package_name }}.data import write_table
 from {{ cookiecutter.package_name }}.sample import make_sample
 
 LOCAL_STORES = ("mlflow.db", "mlruns", "mlartifacts")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No test reports to MLflow's makers, whatever the environment or .env says.
+
+    MLflow decides at import, so this runs before any test module imports it (this
+    file imports it only inside fixtures).
+    """
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,6 +40,8 @@ def no_store_left_in_the_project() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def migrated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty sqlite store with MLflow's schema; migrating costs seconds, copying does not."""
+    import mlflow
+
     path = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
     mlflow.MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
     return path
@@ -42,8 +52,11 @@ def isolated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_store: Path
 ) -> Iterator[Path]:
     """Run in tmp_path with a fresh MLflow store and no settings from outside."""
+    import mlflow
+
+    kept = "MLFLOW_DISABLE_TELEMETRY"  # see pytest_configure
     for name in list(os.environ):
-        if name.startswith((ENV_PREFIX, "MLFLOW_")):
+        if name.startswith((ENV_PREFIX, "MLFLOW_")) and name != kept:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     shutil.copyfile(migrated_store, tmp_path / "mlflow.db")

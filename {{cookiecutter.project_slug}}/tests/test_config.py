@@ -1,5 +1,6 @@
 """Settings: defaults, environment, .env, and errors that say how to fix them."""
 
+import os
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from {{ cookiecutter.package_name }}.config import (
     ConfigError,
     Settings,
     env_name,
+    export_mlflow_environment,
     load_settings,
 )
 
@@ -92,3 +94,28 @@ def test_secrets_are_masked_when_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     shown = load_settings().model_dump_json()
 
     assert "s3cret-value" not in shown
+
+
+def test_mlflow_telemetry_is_off_unless_a_team_turns_it_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MLFLOW_DISABLE_TELEMETRY")
+    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+    default = load_settings()
+    Path(".env").write_text("MLFLOW_DISABLE_TELEMETRY=false\n", "utf-8")
+    turned_on = load_settings()
+
+    # Given back to the environment after each export, for the test's end.
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "unset")
+    exported = []
+    export_mlflow_environment(default)
+    exported.append(os.environ["MLFLOW_DISABLE_TELEMETRY"])
+    export_mlflow_environment(turned_on)
+    exported.append(os.environ["MLFLOW_DISABLE_TELEMETRY"])
+    monkeypatch.setenv("DO_NOT_TRACK", "1")  # the cross-tool opt-out wins
+    export_mlflow_environment(turned_on)
+    exported.append(os.environ["MLFLOW_DISABLE_TELEMETRY"])
+
+    assert default.mlflow_disable_telemetry is True
+    assert turned_on.mlflow_disable_telemetry is False
+    assert exported == ["true", "false", "true"]

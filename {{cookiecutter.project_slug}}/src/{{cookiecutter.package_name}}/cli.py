@@ -12,7 +12,12 @@ import typer
 from rich.console import Console
 
 from . import PROJECT_NAME, __version__
-from .config import ConfigError, Settings, load_settings
+from .config import (
+    ConfigError,
+    Settings,
+    export_mlflow_environment,
+    load_settings,
+)
 from .errors import DataError, RegistryError
 from .logs import configure_logging
 
@@ -70,6 +75,8 @@ def main(
         typer.echo(f"Invalid configuration:\n{error}", err=True)
         raise typer.Exit(code=2) from None
     configure_logging(settings)
+    # Before any command imports MLflow: it reads its telemetry switch at import.
+    export_mlflow_environment(settings)
     ctx.obj = settings
 
 

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     )
     mlflow_http_timeout_s: PositiveInt = 20
     mlflow_http_max_retries: NonNegativeInt = 2
+    mlflow_disable_telemetry: bool = Field(
+        True,
+        validation_alias="MLFLOW_DISABLE_TELEMETRY",
+        description="false lets MLflow send its usage telemetry to its makers",
+    )
     artifact_dir: Path = Field(
         Path("mlartifacts"), description="where a local (sqlite) store keeps artifacts"
     )
@@ -271,12 +276,21 @@ def export_prometheus_multiproc_dir(folder: Path) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
+def do_not_track() -> bool:
+    """Whether DO_NOT_TRACK, the cross-tool opt-out, is set (MLflow only reads "true")."""
+    return os.environ.get("DO_NOT_TRACK", "").strip().lower() not in ("", "0", "false")
+
+
 def export_mlflow_environment(settings: Settings) -> None:
-    """Hand credentials and HTTP limits to MLflow, which reads only its own variables.
+    """Hand credentials, HTTP limits and the telemetry choice to MLflow, which reads only
+    its own variables.
 
     Done here so that values from ``.env`` reach MLflow too, and so that this module
-    stays the only one that touches the environment.
+    stays the only one that touches the environment. Entry points call it before
+    anything imports MLflow, which decides about telemetry at import.
     """
+    telemetry_off = settings.mlflow_disable_telemetry or do_not_track()
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true" if telemetry_off else "false"
     # Our stdout carries results (train --json); MLflow would print run links there.
     os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
     os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(settings.mlflow_http_timeout_s)

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from .. import PROJECT_NAME, __version__
-from ..config import Settings, get_settings
+from ..config import Settings, export_mlflow_environment, get_settings
 from ..logs import configure_logging
 from .deps import require_admin_key, require_api_key
 from .metrics import ServiceMetrics, TimingMiddleware
@@ -50,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is None:  # a server worker: this is its entry point
         settings = get_settings()
         configure_logging(settings)
+    # Before the registry imports MLflow (serving from a local store does).
+    export_mlflow_environment(settings)
     service_metrics = ServiceMetrics(settings.prometheus_multiproc_dir)
     holder = ModelHolder(
         settings, on_load=lambda model: service_metrics.model_version.set(model.version)
