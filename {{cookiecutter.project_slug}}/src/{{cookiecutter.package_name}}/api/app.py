@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from .. import PROJECT_NAME, __version__
 from ..config import Settings, export_mlflow_environment, get_settings
 from ..logs import configure_logging
 from .deps import require_admin_key, require_api_key
+from .invalid_request import invalid_request
 from .metrics import ServiceMetrics, TimingMiddleware
 from .prediction_log import PredictionLog
 from .routes import admin, health, metrics, model, predict
@@ -87,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         max_body_size=settings.api_max_body_bytes,
+        # FastAPI's own handler echoes the input as it came: NaN or bad UTF-8 made it
+        # fail (a 500), and a big body came back whole.
+        exception_handlers={RequestValidationError: invalid_request},
     )
     app.state.settings = settings
     app.state.models = holder
