@@ -19,12 +19,14 @@ LOCAL_STORES = ("mlflow.db", "mlruns", "mlartifacts")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """No test reports to MLflow's makers, whatever the environment or .env says.
+    """No test reports to MLflow's or onnxruntime's makers, whatever the environment or
+    .env says.
 
-    MLflow decides at import, so this runs before any test module imports it (this
-    file imports it only inside fixtures).
+    Both decide when they start, so this runs before any test module imports them
+    (this file imports MLflow only inside fixtures).
     """
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 
 @pytest.fixture(scope="session", autouse=True)

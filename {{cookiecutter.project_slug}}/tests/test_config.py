@@ -96,26 +96,37 @@ def test_secrets_are_masked_when_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "s3cret-value" not in shown
 
 
-def test_mlflow_telemetry_is_off_unless_a_team_turns_it_on(
+SWITCHES = ("MLFLOW_DISABLE_TELEMETRY", "ORT_DISABLE_TELEMETRY")
+
+
+def test_telemetry_is_off_unless_a_team_turns_it_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("MLFLOW_DISABLE_TELEMETRY")
-    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+    for name in (*SWITCHES, "DO_NOT_TRACK"):
+        monkeypatch.delenv(name, raising=False)
     default = load_settings()
-    Path(".env").write_text("MLFLOW_DISABLE_TELEMETRY=false\n", "utf-8")
+    Path(".env").write_text(
+        "MLFLOW_DISABLE_TELEMETRY=false\nORT_DISABLE_TELEMETRY=0\n", "utf-8"
+    )
     turned_on = load_settings()
 
-    # Given back to the environment after each export, for the test's end.
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "unset")
     exported = []
+    for name in SWITCHES:  # given back to the environment at the test's end
+        monkeypatch.setenv(name, "unset")
     export_mlflow_environment(default)
-    exported.append(os.environ["MLFLOW_DISABLE_TELEMETRY"])
+    exported.append([os.environ[name] for name in SWITCHES])
     export_mlflow_environment(turned_on)
-    exported.append(os.environ["MLFLOW_DISABLE_TELEMETRY"])
+    exported.append([os.environ[name] for name in SWITCHES])
     monkeypatch.setenv("DO_NOT_TRACK", "1")  # the cross-tool opt-out wins
     export_mlflow_environment(turned_on)
-    exported.append(os.environ["MLFLOW_DISABLE_TELEMETRY"])
+    exported.append([os.environ[name] for name in SWITCHES])
 
-    assert default.mlflow_disable_telemetry is True
-    assert turned_on.mlflow_disable_telemetry is False
-    assert exported == ["true", "false", "true"]
+    assert (default.mlflow_disable_telemetry, default.ort_disable_telemetry) == (
+        True,
+        True,
+    )
+    assert (turned_on.mlflow_disable_telemetry, turned_on.ort_disable_telemetry) == (
+        False,
+        False,
+    )
+    assert exported == [["true", "1"], ["false", "0"], ["true", "1"]]

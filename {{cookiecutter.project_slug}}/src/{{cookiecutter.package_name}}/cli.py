@@ -75,7 +75,8 @@ def main(
         typer.echo(f"Invalid configuration:\n{error}", err=True)
         raise typer.Exit(code=2) from None
     configure_logging(settings)
-    # Before any command imports MLflow: it reads its telemetry switch at import.
+    # Before any command imports MLflow or onnxruntime: they read their telemetry
+    # switches when they start.
     export_mlflow_environment(settings)
     ctx.obj = settings
 

@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is None:  # a server worker: this is its entry point
         settings = get_settings()
         configure_logging(settings)
-    # Before the registry imports MLflow (serving from a local store does).
+    # Before MLflow (serving from a local store imports it) or onnxruntime start.
     export_mlflow_environment(settings)
     service_metrics = ServiceMetrics(settings.prometheus_multiproc_dir)
     holder = ModelHolder(
