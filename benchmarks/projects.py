@@ -11,9 +11,12 @@ from cookiecutter.main import cookiecutter
 
 
 def base_env() -> dict[str, str]:
-    """This environment without the template's venv, and uv kept off the network."""
+    """This environment without the template's venv, with uv, MLflow and onnxruntime
+    (the servers and processes compared here too) kept off the network."""
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     env["UV_PYTHON_DOWNLOADS"] = "never"
+    env["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    env["ORT_DISABLE_TELEMETRY"] = "1"
     return env
 
 

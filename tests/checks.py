@@ -156,12 +156,16 @@ def free_port() -> int:
         return port
 
 
-def http(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    """POST ``body`` as JSON (GET without one); return the status and the JSON answer."""
+def http(
+    url: str, body: dict[str, Any] | None = None, api_key: str | None = None
+) -> tuple[int, Any]:
+    """POST ``body`` as JSON (GET without one), with ``api_key`` in X-API-Key if given;
+    return the status and the JSON answer."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        url, data=data, headers={"Content-Type": "application/json"}
-    )
+    headers = {"Content-Type": "application/json"}
+    if api_key is not None:
+        headers["X-API-Key"] = api_key
+    request = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read() or b"null")

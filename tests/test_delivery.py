@@ -121,3 +121,38 @@ def test_compose_file_wires_the_team_stack(bake: Bake, row: dict[str, Any]) -> N
     assert all(
         p.startswith("127.0.0.1:") for p in published
     )  # nothing on all interfaces
+
+
+def test_telemetry_is_off_wherever_the_project_runs(bake: Bake) -> None:
+    """Settings default MLflow's and onnxruntime's off (the project's tests check that);
+    the places they run say so too (images, compose, workflows, make ui)."""
+    project = bake(include_api=True, include_docker=True, include_github_actions=True)
+
+    def text(name: str) -> str:
+        return (project / name).read_text(encoding="utf-8")
+
+    switches = {"MLFLOW_DISABLE_TELEMETRY": "true", "ORT_DISABLE_TELEMETRY": "1"}
+    mlflow_only = ["MLFLOW_DISABLE_TELEMETRY"]  # the tracking server has no onnxruntime
+    for dockerfile, names in (
+        ("Dockerfile", list(switches)),
+        ("docker/mlflow.Dockerfile", mlflow_only),
+    ):
+        final_stage = text(dockerfile).split("\nFROM ")[-1]
+        for name in names:
+            line = rf"^\s*(ENV )?{name}={switches[name]}\b"
+            assert re.search(line, final_stage, re.M), (dockerfile, name)
+    services = yaml.safe_load(text("docker-compose.yml"))["services"]
+    for service, names in (
+        ("mlflow", mlflow_only),
+        ("api", list(switches)),
+        ("train", list(switches)),
+    ):
+        for name in names:
+            value = services[service]["environment"][name]
+            assert value == f"${{{name}:-{switches[name]}}}", (service, name)
+    for workflow in ("ci.yml", "retrain.yml"):
+        document = yaml.safe_load(text(f".github/workflows/{workflow}"))
+        assert switches.items() <= document["env"].items(), workflow
+    for name, value in switches.items():
+        assert f"\n{name}={value}\n" in text(".env.example")
+    assert "ui: export MLFLOW_DISABLE_TELEMETRY ?= true\n" in text("Makefile")

@@ -23,6 +23,8 @@ from tests.checks import clean_env, free_port, http, run, stop, wait_for
 from tests.conftest import Bake
 
 pytestmark = pytest.mark.slow
+# The served API's key: /admin/reload is off without one.
+API_KEY = "k3y"
 
 
 @contextmanager
@@ -110,7 +112,8 @@ def mlflow_server(
             f"127.0.0.1:{port},localhost:{port}",
         ],
         cwd=project,
-        env=clean_env(),
+        # As the project's compose file runs it: MLflow's telemetry off.
+        env={**clean_env(), "MLFLOW_DISABLE_TELEMETRY": "true"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -153,6 +156,8 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
         "MY_ML_SERVICE_MLFLOW_HTTP_MAX_RETRIES": "1",
         "MY_ML_SERVICE_MLFLOW_HTTP_TIMEOUT_S": "5",
         "MY_ML_SERVICE_API_RELOAD_INTERVAL_S": "0",
+        # A key turns /admin/reload on; every call to the API sends it.
+        "MY_ML_SERVICE_API_KEY": API_KEY,
     }
 
     def cli_run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -202,12 +207,16 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
             )
             wait_for(f"http://127.0.0.1:{api_port}/ready", api)
             # The example the API documents for /predict, as a consumer would take it.
-            document = http(f"http://127.0.0.1:{api_port}/openapi.json")[1]
+            document = http(
+                f"http://127.0.0.1:{api_port}/openapi.json", api_key=API_KEY
+            )[1]
             [example] = document["components"]["schemas"]["PredictRequest"]["examples"]
-            status, body = http(f"http://127.0.0.1:{api_port}/predict", example)
+            status, body = http(
+                f"http://127.0.0.1:{api_port}/predict", example, api_key=API_KEY
+            )
             assert (status, body["model_version"]) == (200, 1)
             # Read over REST: the run's metrics, the ONNX file through the proxy.
-            status, info = http(f"http://127.0.0.1:{api_port}/model")
+            status, info = http(f"http://127.0.0.1:{api_port}/model", api_key=API_KEY)
             assert (status, info["backend"]) == (200, "onnx")
             assert info["metrics"] == pytest.approx(summary["metrics"])
 
@@ -222,9 +231,16 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
             assert failed.stdout == ""
             assert took < 60, f"train took {took:.0f} s to give up"
             # The running API keeps serving its model, and says it is ready: it is.
-            assert http(f"http://127.0.0.1:{api_port}/admin/reload", {})[0] == 200
-            assert http(f"http://127.0.0.1:{api_port}/ready")[0] == 200
-            status, body = http(f"http://127.0.0.1:{api_port}/predict", example)
+            assert (
+                http(f"http://127.0.0.1:{api_port}/admin/reload", {}, api_key=API_KEY)[
+                    0
+                ]
+                == 200
+            )
+            assert http(f"http://127.0.0.1:{api_port}/ready", api_key=API_KEY)[0] == 200
+            status, body = http(
+                f"http://127.0.0.1:{api_port}/predict", example, api_key=API_KEY
+            )
             assert (status, body["model_version"]) == (200, 1)
 
             # Back up: the failed training left no run and no version behind.

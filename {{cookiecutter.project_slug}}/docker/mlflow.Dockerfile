@@ -6,6 +6,8 @@ RUN pip install --no-cache-dir "mlflow==3.17.2" "psycopg[binary]==3.3.9" \
     && mkdir /mlartifacts \
     && chown 10001:10001 /mlartifacts
 USER 10001:10001
+# The server's usage telemetry (and the UI's) stays off unless run with this set to false.
+ENV MLFLOW_DISABLE_TELEMETRY=true
 EXPOSE 5000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/health', timeout=2)"]

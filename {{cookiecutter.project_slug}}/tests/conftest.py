@@ -5,7 +5,6 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import mlflow
 import pytest
 
 from {{ cookiecutter.package_name }}.config import (
@@ -18,6 +17,17 @@ from {{ cookiecutter.package_name }}.sample import make_sample
 from {{ cookiecutter.package_name }}.train import train
 
 LOCAL_STORES = ("mlflow.db", "mlruns", "mlartifacts")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No test reports to MLflow's or onnxruntime's makers, whatever the environment or
+    .env says.
+
+    Both decide when they start, so this runs before any test module imports them
+    (this file imports MLflow only inside fixtures).
+    """
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,6 +43,8 @@ def no_store_left_in_the_project() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def migrated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty sqlite store with MLflow's schema; migrating costs seconds, copying does not."""
+    import mlflow
+
     path = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
     mlflow.MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
     return path
@@ -43,8 +55,11 @@ def isolated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_store: Path
 ) -> Iterator[Path]:
     """Run in tmp_path with a fresh MLflow store and no settings from outside."""
+    import mlflow
+
+    kept = "MLFLOW_DISABLE_TELEMETRY"  # see pytest_configure
     for name in list(os.environ):
-        if name.startswith((ENV_PREFIX, "MLFLOW_")):
+        if name.startswith((ENV_PREFIX, "MLFLOW_")) and name != kept:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     shutil.copyfile(migrated_store, tmp_path / "mlflow.db")

@@ -133,17 +133,73 @@ def test_predict_before_any_training_says_to_train() -> None:
     assert "no 'champion' alias" in result.stderr
 
 
-def test_train_runs_as_a_real_process(sample_path: Path) -> None:
+# Runs the CLI with an audit hook that reports, on stderr, every attempt to reach a
+# host other than this machine (name lookups and connections alike).
+WATCHED_CLI = """
+import ipaddress, runpy, sys
+
+def local(host):
+    if isinstance(host, bytes):
+        host = host.decode()
+    if host in (None, "", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+def watch(event, args):
+    if event == "socket.getaddrinfo" and not local(args[0]):
+        sys.stderr.write(f"OUTSIDE: lookup {args[0]!r}\\n")
+    elif event == "socket.connect" and isinstance(args[1], tuple) and not local(args[1][0]):
+        sys.stderr.write(f"OUTSIDE: connect {args[1]!r}\\n")
+
+sys.addaudithook(watch)
+sys.argv[0] = sys.argv[1]
+del sys.argv[1]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+# MLflow keeps its telemetry quiet on its own under pytest and on CI runners: the child
+# gets none of those markers, nor any telemetry switch, so that only the project's own
+# defaults are tested.
+QUIETING = (
+    "PYTEST_CURRENT_TEST",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "JENKINS_URL",
+    "CIRCLECI",
+    "TRAVIS",
+    "TF_BUILD",
+    "BUILDKITE",
+    "MLFLOW_DISABLE_TELEMETRY",
+    "ORT_DISABLE_TELEMETRY",
+    "DO_NOT_TRACK",
+)
+
+
+def test_train_runs_as_a_real_process_and_reaches_no_other_host(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in QUIETING}
+    env.pop("XDG_CONFIG_HOME", None)
+    home = tmp_path / "home"  # where either tool would keep its telemetry identity
     completed = subprocess.run(
-        [sys.executable, "-m", PACKAGE, "train", "--json"],
+        [sys.executable, "-c", WATCHED_CLI, PACKAGE, "train", "--json"],
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, f"{ENV_PREFIX}DATA_PATH": str(sample_path)},
+        env={**env, "HOME": str(home), f"{ENV_PREFIX}DATA_PATH": str(sample_path)},
     )
 
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["promoted"] is True
+    # MLflow's telemetry would look up config.mlflow-telemetry.io here.
+    assert "OUTSIDE:" not in completed.stderr, completed.stderr
+    # onnxruntime's reports leave from native code, out of the audit hook's sight; with
+    # them on, it keeps a device id and a queue of events under ~/.cache/Microsoft.
+    assert not (home / ".cache" / "Microsoft").exists()
+    assert not (home / ".config" / "mlflow").exists()
 
 
 def test_runs_as_a_module() -> None:

@@ -1,5 +1,6 @@
 """Settings: defaults, environment, .env, and errors that say how to fix them."""
 
+import os
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from {{ cookiecutter.package_name }}.config import (
     ConfigError,
     Settings,
     env_name,
+    export_mlflow_environment,
     load_settings,
 )
 
@@ -92,3 +94,39 @@ def test_secrets_are_masked_when_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     shown = load_settings().model_dump_json()
 
     assert "s3cret-value" not in shown
+
+
+SWITCHES = ("MLFLOW_DISABLE_TELEMETRY", "ORT_DISABLE_TELEMETRY")
+
+
+def test_telemetry_is_off_unless_a_team_turns_it_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in (*SWITCHES, "DO_NOT_TRACK"):
+        monkeypatch.delenv(name, raising=False)
+    default = load_settings()
+    Path(".env").write_text(
+        "MLFLOW_DISABLE_TELEMETRY=false\nORT_DISABLE_TELEMETRY=0\n", "utf-8"
+    )
+    turned_on = load_settings()
+
+    exported = []
+    for name in SWITCHES:  # given back to the environment at the test's end
+        monkeypatch.setenv(name, "unset")
+    export_mlflow_environment(default)
+    exported.append([os.environ[name] for name in SWITCHES])
+    export_mlflow_environment(turned_on)
+    exported.append([os.environ[name] for name in SWITCHES])
+    monkeypatch.setenv("DO_NOT_TRACK", "1")  # the cross-tool opt-out wins
+    export_mlflow_environment(turned_on)
+    exported.append([os.environ[name] for name in SWITCHES])
+
+    assert (default.mlflow_disable_telemetry, default.ort_disable_telemetry) == (
+        True,
+        True,
+    )
+    assert (turned_on.mlflow_disable_telemetry, turned_on.ort_disable_telemetry) == (
+        False,
+        False,
+    )
+    assert exported == [["true", "1"], ["false", "0"], ["true", "1"]]

@@ -1,5 +1,7 @@
 """The registry's answers when there is nothing to find."""
 
+from pathlib import Path
+
 import pytest
 
 from {{ cookiecutter.package_name }}.config import Settings
@@ -40,3 +42,16 @@ def test_unreachable_server_is_a_registry_error_naming_it(down: Settings) -> Non
 def test_promote_with_the_server_down_says_so(down: Settings) -> None:
     with pytest.raises(RegistryError, match="Check MLFLOW_TRACKING_URI"):
         Registry(down).promote(1)
+
+
+def test_a_local_store_that_is_no_database_is_named(settings: Settings) -> None:
+    Path("mlflow.db").write_bytes(b"this is no longer a database")
+
+    with pytest.raises(RegistryError) as caught:
+        Registry(settings).promote(1)
+
+    message = str(caught.value)
+    assert "Could not open the store" in message
+    assert "sqlite:///" in message
+    assert "file is not a database" in message
+    assert "SELECT" not in message  # SQLAlchemy's query and link stay out

@@ -15,7 +15,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import PROJECT_NAME, __version__
-from .config import ConfigError, Settings, load_settings
+from .config import (
+    ConfigError,
+    Settings,
+    export_mlflow_environment,
+    load_settings,
+)
 from .errors import DataError, RegistryError
 from .logs import configure_logging
 
@@ -78,6 +83,9 @@ def main(
         typer.echo(f"Invalid configuration:\n{error}", err=True)
         raise typer.Exit(code=2) from None
     configure_logging(settings)
+    # Before any command imports MLflow or onnxruntime: they read their telemetry
+    # switches when they start.
+    export_mlflow_environment(settings)
     ctx.obj = settings
 
 

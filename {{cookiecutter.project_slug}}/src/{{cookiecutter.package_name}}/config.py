@@ -104,6 +104,17 @@ class Settings(BaseSettings):
     )
     mlflow_http_timeout_s: PositiveInt = 20
     mlflow_http_max_retries: NonNegativeInt = 2
+    # Both tools report usage to their makers unless told not to, each by its own switch.
+    mlflow_disable_telemetry: bool = Field(
+        True,
+        validation_alias="MLFLOW_DISABLE_TELEMETRY",
+        description="false lets MLflow send its usage telemetry to its makers",
+    )
+    ort_disable_telemetry: bool = Field(
+        True,
+        validation_alias="ORT_DISABLE_TELEMETRY",
+        description="false lets onnxruntime send its usage telemetry to Microsoft",
+    )
     artifact_dir: Path = Field(
         Path("mlartifacts"), description="where a local (sqlite) store keeps artifacts"
     )
@@ -132,7 +143,9 @@ class Settings(BaseSettings):
         description="shared by the workers for /metrics; serve makes one if unset",
     )
     api_key: SecretStr | None = Field(
-        None, description="when set, /predict, /model and /admin need X-API-Key"
+        None,
+        description="when set, /predict, /model and /admin need X-API-Key; "
+        "without it /admin is off",
     )
     api_max_batch: PositiveInt = Field(1000, description="instances per request")
     api_max_body_bytes: PositiveInt = 1_000_000
@@ -272,12 +285,33 @@ def export_prometheus_multiproc_dir(folder: Path) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
-def export_mlflow_environment(settings: Settings) -> None:
-    """Hand credentials and HTTP limits to MLflow, which reads only its own variables.
+def do_not_track() -> bool:
+    """Whether DO_NOT_TRACK, the cross-tool opt-out, is set (MLflow only reads "true";
+    onnxruntime not at all)."""
+    return os.environ.get("DO_NOT_TRACK", "").strip().lower() not in ("", "0", "false")
 
-    Done here so that values from ``.env`` reach MLflow too, and so that this module
-    stays the only one that touches the environment.
+
+def export_telemetry_switches(settings: Settings) -> None:
+    """Tell MLflow and onnxruntime whether they may report usage.
+
+    Each reads its switch once, when it starts: entry points call this first.
     """
+    quiet = do_not_track()
+    mlflow_off = settings.mlflow_disable_telemetry or quiet
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true" if mlflow_off else "false"
+    os.environ["ORT_DISABLE_TELEMETRY"] = (
+        "1" if settings.ort_disable_telemetry or quiet else "0"
+    )
+
+
+def export_mlflow_environment(settings: Settings) -> None:
+    """Hand credentials, HTTP limits and the telemetry switches to MLflow (and
+    onnxruntime), which read only their own variables.
+
+    Done here so that values from ``.env`` reach them too, and so that this module stays
+    the only one that touches the environment.
+    """
+    export_telemetry_switches(settings)
     # Our stdout carries results (train --json); MLflow would print run links there.
     os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
     os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(settings.mlflow_http_timeout_s)

@@ -19,6 +19,7 @@ import mlflow.artifacts
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
+from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Settings, export_mlflow_environment
 from .errors import RegistryError
@@ -63,16 +64,23 @@ class Registry:
         # Set for the fluent API (start_run, log_model) and passed to the client alike.
         mlflow.set_tracking_uri(uri)
         mlflow.set_registry_uri(uri)
-        self.client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        with self._store("open the store"):  # a local store is opened right here
+            self.client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         self.is_local = urlparse(uri).scheme in ("sqlite", "file", "")
 
     @contextmanager
     def _store(self, doing: str) -> Iterator[None]:
-        """Turn MLflow's and the network's errors into a RegistryError saying what failed."""
+        """Turn MLflow's, the database's and the network's errors into a RegistryError
+        saying what failed."""
         try:
             yield
-        except (MlflowException, OSError) as error:
-            reason = error.message if isinstance(error, MlflowException) else str(error)
+        except (MlflowException, SQLAlchemyError, OSError) as error:
+            if isinstance(error, MlflowException):
+                reason = error.message
+            elif isinstance(error, SQLAlchemyError):  # its first line, not the query
+                reason = str(error).splitlines()[0]
+            else:
+                reason = str(error)
             raise store_error(self.settings, doing, reason) from error
 
     def experiment_id(self) -> str:

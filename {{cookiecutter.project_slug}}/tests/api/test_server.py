@@ -23,12 +23,16 @@ from {{ cookiecutter.package_name }}.train import train
 from ..processes import free_port, wait_until
 
 PACKAGE = "{{ cookiecutter.package_name }}"
+# The served API has a key, so that /admin/reload is on; every call carries it.
+API_KEY = "k3y"
 
 
 def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
-        url, data=data, headers={"Content-Type": "application/json"}
+        url,
+        data=data,
+        headers={"Content-Type": "application/json", "X-API-Key": API_KEY},
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -55,6 +59,7 @@ def serving(settings: Settings, folder: Path, workers: int = 1) -> Iterator[str]
         **os.environ,
         "MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri,
         f"{ENV_PREFIX}API_RELOAD_INTERVAL_S": "0",
+        f"{ENV_PREFIX}API_KEY": API_KEY,
         f"{ENV_PREFIX}PREDICTION_LOG_PATH": str(folder / "predictions.jsonl"),
         "PROMETHEUS_MULTIPROC_DIR": str(folder / "prometheus"),
     }

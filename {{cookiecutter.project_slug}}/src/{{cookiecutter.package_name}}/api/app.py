@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from .. import PROJECT_NAME, __version__
-from ..config import Settings, get_settings
+from ..config import Settings, export_mlflow_environment, get_settings
 from ..logs import configure_logging
-from .deps import require_api_key
+from .deps import require_admin_key, require_api_key
+from .invalid_request import invalid_request
 from .metrics import ServiceMetrics, TimingMiddleware
 from .prediction_log import PredictionLog
 from .routes import admin, health, metrics, model, predict
@@ -50,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is None:  # a server worker: this is its entry point
         settings = get_settings()
         configure_logging(settings)
+    # Before MLflow (serving from a local store imports it) or onnxruntime start.
+    export_mlflow_environment(settings)
     service_metrics = ServiceMetrics(settings.prometheus_multiproc_dir)
     holder = ModelHolder(
         settings, on_load=lambda model: service_metrics.model_version.set(model.version)
@@ -85,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         max_body_size=settings.api_max_body_bytes,
+        # FastAPI's own handler echoes the input as it came: NaN or bad UTF-8 made it
+        # fail (a 500), and a big body came back whole.
+        exception_handlers={RequestValidationError: invalid_request},
     )
     app.state.settings = settings
     app.state.models = holder
@@ -98,7 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(model.router, dependencies=protected)
-    app.include_router(admin.router, dependencies=protected)
+    # Admin routes need a key even when the others do not: reloading is not for anyone.
+    app.include_router(admin.router, dependencies=[Depends(require_admin_key)])
     app.add_middleware(TimingMiddleware, metrics=service_metrics)
     app.openapi = _openapi_with(app, body_model)  # type: ignore[method-assign]
     return app

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request, status
 
 from ..champion import LoadedModel
-from ..config import Settings
+from ..config import Settings, env_name
 from .serving import ModelHolder
 
 
@@ -56,6 +56,20 @@ async def require_api_key(
             detail="missing or wrong X-API-Key header",
             headers={"WWW-Authenticate": "X-API-Key"},
         )
+
+
+async def require_admin_key(
+    settings: Annotated[Settings, Depends(get_settings)],
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> None:
+    """Admin routes change what is served: without a configured key they are off."""
+    if settings.api_key is None:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=f"admin routes are off: set {env_name('api_key')} on the server "
+            "and send it in the X-API-Key header",
+        )
+    await require_api_key(settings, x_api_key)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,9 +1,18 @@
 """Request and response bodies, named for their role; the request comes from the contract."""
 
+import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, with_config
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetPydanticSchema,
+    create_model,
+    with_config,
+)
+from pydantic_core import core_schema
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from ..contract import EXAMPLE, FEATURES, Categorical
@@ -51,6 +60,38 @@ class PredictResponse(BaseModel):
     predictions: list[Prediction]
 
 
+# JSON's own types, as the contract states them: a string or a boolean is not a number,
+# and NaN or Infinity is no measurement. pydantic checks it all in its Rust core, so the
+# valid path costs nothing more.
+STRICT = ConfigDict(strict=True, allow_inf_nan=False, extra="forbid")
+RULES = (
+    "Numbers are JSON numbers, never strings or booleans, and finite; integers have "
+    "no fraction; no other fields."
+)
+
+
+def whole_number(minimum: float, maximum: float) -> Any:
+    """An integer as JSON Schema has it: a number without a fraction, 14 or 14.0 alike.
+
+    A strict float first (a JSON number, nothing else), then an exact conversion to int
+    with the range: both steps in pydantic's core, with no Python call per value.
+    """
+    lowest, highest = math.ceil(minimum), math.floor(maximum)
+    schema = core_schema.chain_schema(
+        [
+            core_schema.float_schema(strict=True, allow_inf_nan=False),
+            core_schema.int_schema(strict=False, ge=lowest, le=highest),
+        ]
+    )
+    json_schema = {"type": "integer", "minimum": lowest, "maximum": highest}
+    return Annotated[
+        int,
+        GetPydanticSchema(
+            lambda _source, _handler: schema, lambda _schema, _handler: json_schema
+        ),
+    ]
+
+
 def instance_type() -> Any:
     """One row to score, with the contract's types, ranges and categories; nothing else."""
     fields: dict[str, Any] = {}
@@ -59,10 +100,15 @@ def instance_type() -> Any:
             fields[feature.name] = Annotated[
                 Literal[feature.categories], Field(description=feature.description)
             ]
-        else:
-            kind: Any = int if feature.integer else float
+        elif feature.integer:
+            kind: Any = whole_number(feature.minimum, feature.maximum)
             if feature.nullable:
                 kind = kind | None
+            fields[feature.name] = Annotated[
+                kind, Field(description=feature.description)
+            ]
+        else:
+            kind = float | None if feature.nullable else float
             fields[feature.name] = Annotated[
                 kind,
                 Field(
@@ -72,9 +118,10 @@ def instance_type() -> Any:
                 ),
             ]
     instance = TypedDict("Instance", fields)  # type: ignore[misc]
-    return with_config(
-        ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
-    )(instance)
+    instance.__doc__ = f"One row to score. {RULES}"
+    return with_config(STRICT | ConfigDict(json_schema_extra={"examples": [EXAMPLE]}))(
+        instance
+    )
 
 
 def request_model(max_batch: int) -> type[BaseModel]:
@@ -82,8 +129,8 @@ def request_model(max_batch: int) -> type[BaseModel]:
     instance = instance_type()
     return create_model(
         "PredictRequest",
-        __config__=ConfigDict(
-            extra="forbid", json_schema_extra={"examples": [{"instances": [EXAMPLE]}]}
-        ),
+        __doc__=f"1 to {max_batch} rows to score. {RULES}",
+        __config__=STRICT
+        | ConfigDict(json_schema_extra={"examples": [{"instances": [EXAMPLE]}]}),
         instances=(list[instance], Field(min_length=1, max_length=max_batch)),  # type: ignore[valid-type]
     )

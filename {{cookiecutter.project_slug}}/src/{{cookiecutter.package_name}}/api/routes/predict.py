@@ -33,7 +33,11 @@ def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
     responses={
         401: {"description": "API key missing or wrong"},
         413: {"description": "Body larger than API_MAX_BODY_BYTES"},
-        422: {"description": "A field is missing, of the wrong type or out of range"},
+        422: {
+            "description": "Not JSON, or a field missing, of the wrong type (a string or "
+            "a boolean is not a number), not finite or out of range: each error names "
+            "the field"
+        },
         503: {"description": "No model loaded"},
     },
 )
@@ -52,7 +56,8 @@ async def predict(
     try:
         payload = request_model.model_validate_json(body)
     except ValidationError as error:
-        # FastAPI's own 422 format, with "body" leading every location.
+        # FastAPI's own 422 format, with "body" leading every location; the app's
+        # handler (invalid_request) makes the offending values safe to send back.
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
         ) from None
