@@ -37,6 +37,17 @@ OPTIONAL_PATHS: dict[str, tuple[str, ...]] = {
         "reports",
         "tests/test_dvc.py",
     ),
+    "include_feature_store": (
+        "feature_repo",
+        "src/{package}/features.py",
+        "src/{package}/api/entities.py",
+        "tests/test_features.py",
+        "tests/api/test_entities.py",
+    ),
+    "include_drift_report": (
+        "src/{package}/drift_report.py",
+        "tests/test_drift_report.py",
+    ),
 }
 FIRST_COMMIT_MESSAGE = "Initial commit from cookiecutter-ml-service"
 

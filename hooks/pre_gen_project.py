@@ -30,7 +30,9 @@ MAX_NAME_LENGTH = 40
 # Names the generated project imports: a package called like one of them would shadow it.
 TAKEN_NAMES = frozenset(
     {
+        "evidently",
         "fastapi",
+        "feast",
         "mlflow",
         "numpy",
         "pandas",
@@ -60,6 +62,8 @@ BOOLEANS = (
     "include_pre_commit",
     "include_airflow",
     "include_dvc",
+    "include_feature_store",
+    "include_drift_report",
     "init_git",
 )
 ONE_LINE_TEXT = ("project_name", "description", "author_name", "author_email")

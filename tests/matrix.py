@@ -27,6 +27,10 @@ CYCLED: dict[str, tuple[Any, ...]] = {
     # Periods 4 and 2 put both on in two rows, one with git and one without.
     "include_airflow": (True, True, False, False),
     "include_dvc": (True, False),
+    # Each pairing of these two with and without the API (on in the first four rows),
+    # the feature store beside DVC, the drift report beside Airflow and the workflows.
+    "include_feature_store": (False, False, True, True),
+    "include_drift_report": (False, True, True, False),
     "init_git": (False, True, False),
     "python_version": tuple(DEFAULTS["python_version"]),
     "license": tuple(DEFAULTS["license"]),
@@ -38,6 +42,8 @@ BOOLEAN_NAMES = {
     "include_pre_commit": "precommit",
     "include_airflow": "airflow",
     "include_dvc": "dvc",
+    "include_feature_store": "feast",
+    "include_drift_report": "evidently",
     "init_git": "git",
 }
 
@@ -207,6 +213,16 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
     if answers["include_dvc"]:
         files |= {"dvc.yaml", "params.yaml", ".dvcignore", "reports/README.md"}
         files |= {".dvc/config", ".dvc/.gitignore", "tests/test_dvc.py"}
+    if answers["include_feature_store"]:
+        files |= {
+            "feature_repo/definitions.py",
+            f"{package}/features.py",
+            "tests/test_features.py",
+        }
+        if answers["include_api"]:
+            files |= {f"{package}/api/entities.py", "tests/api/test_entities.py"}
+    if answers["include_drift_report"]:
+        files |= {f"{package}/drift_report.py", "tests/test_drift_report.py"}
     return files
 
 

@@ -17,6 +17,9 @@ from {{ cookiecutter.package_name }}.sample import make_sample
 from {{ cookiecutter.package_name }}.train import train
 
 LOCAL_STORES = ("mlflow.db", "mlruns", "mlartifacts")
+{%- if cookiecutter.include_feature_store %}
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+{%- endif %}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -128,3 +131,53 @@ def trained(tmp_path: Path, trained_store: Path, settings: Settings) -> Settings
     return settings.model_copy(
         update={"mlflow_tracking_uri": f"sqlite:///{tmp_path / 'trained.db'}"}
     )
+{%- if cookiecutter.include_feature_store %}
+
+
+def feature_store_env(folder: Path, data: Path, ttl_days: int = 180) -> dict[str, str]:
+    """Variables that put a feature store in ``folder``: the Feast definitions read
+    the settings from the environment, as they do under `feast apply`."""
+    return {
+        f"{ENV_PREFIX}DATA_PATH": str(data),
+        f"{ENV_PREFIX}MIN_ROWS": "100",
+        f"{ENV_PREFIX}FEATURE_REPO": str(PROJECT_ROOT / "feature_repo"),
+        f"{ENV_PREFIX}FEATURE_REGISTRY_PATH": str(folder / "registry.db"),
+        f"{ENV_PREFIX}FEATURE_ONLINE_STORE_PATH": str(folder / "online.db"),
+        f"{ENV_PREFIX}FEATURE_SOURCE_PATH": str(folder / "features.parquet"),
+        f"{ENV_PREFIX}FEATURE_TTL_DAYS": str(ttl_days),
+    }
+
+
+@pytest.fixture(scope="session")
+def feature_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A feature store holding the 600-row sample, applied and materialized once.
+
+    Returns the variables that point at it: tests set them and read, never write.
+    """
+    from {{ cookiecutter.package_name }}.features import apply, materialize
+
+    folder = tmp_path_factory.mktemp("features")
+    data = folder / "churn.csv"
+    write_table(make_sample(rows=600, seed=7), data)
+    env = feature_store_env(folder, data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)  # away from a .env in the project
+        for name, value in env.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        apply(get_settings())
+        materialize(get_settings(), data)
+    get_settings.cache_clear()
+    return env
+
+
+@pytest.fixture
+def store_settings(
+    feature_store: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """Settings that read the session's feature store."""
+    for name, value in feature_store.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    return get_settings()
+{%- endif %}

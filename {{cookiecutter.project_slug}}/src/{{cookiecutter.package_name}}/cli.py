@@ -155,17 +155,34 @@ def train(
     ctx: typer.Context,
     data: DataOption = None,
     seed: SeedOption = None,
+{%- if cookiecutter.include_feature_store %}
+    features: Annotated[
+        bool,
+        typer.Option(
+            "--features",
+            help="Take the features from the feature store (point in time); "
+            "the data file gives the labels.",
+        ),
+    ] = False,
+{%- endif %}
     as_json: JsonOption = False,
 ) -> None:
     """Train, log to MLflow, register; promote to champion only if it is better."""
     settings: Settings = ctx.obj
     with _failures_as_messages(), console.status("importing") as status:
+{%- if cookiecutter.include_feature_store %}
+        from .data import load_training_data
+        from .features import load_training_frame
+{%- endif %}
         from .train import train as run_training
 
         result = run_training(
             settings,
             data_path=data,
             seed=seed,
+{%- if cookiecutter.include_feature_store %}
+            load=load_training_frame if features else load_training_data,
+{%- endif %}
             on_step=lambda step: status.update(step),
         )
     if as_json:
@@ -177,6 +194,65 @@ def train(
         f"run {result.run_id}; "
         + ", ".join(f"{name} {value:.4f}" for name, value in result.metrics.items())
     )
+
+
+{%- if cookiecutter.include_feature_store %}
+
+
+features_app = typer.Typer(
+    help="The Feast feature store: register the definitions, load values into it.",
+    no_args_is_help=True,
+)
+app.add_typer(features_app, name="features")
+
+
+@features_app.command("apply")
+def features_apply(ctx: typer.Context) -> None:
+    """Register the definitions of the feature_repo setting's folder (as feast apply)."""
+    settings: Settings = ctx.obj
+    with _failures_as_messages(), console.status("applying"):
+        from .features import apply
+
+        names = apply(settings)
+    console.print(
+        f"feature store {settings.feature_registry_path}: applied {', '.join(names)}"
+    )
+
+
+@features_app.command("materialize")
+def features_materialize(
+    ctx: typer.Context,
+    data: DataOption = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option(help="Load values up to this time [default: now]."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a data file's features to the offline store and the newest value of each
+    customer to the online store (the values the API reads)."""
+    settings: Settings = ctx.obj
+    with _failures_as_messages(), console.status("materializing"):
+        from .features import materialize
+
+        done = materialize(settings, data or settings.data_path, end)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "rows": done.rows,
+                    "entities": done.entities,
+                    "source": done.source,
+                    "end": done.end.isoformat(),
+                }
+            )
+        )
+        return
+    console.print(
+        f"{done.rows} rows ({done.entities} customers) in {done.source}; online store "
+        f"loaded up to {done.end.isoformat()}"
+    )
+{%- endif %}
 
 
 @app.command()
@@ -305,6 +381,16 @@ def drift(
         Path,
         typer.Argument(help="A prediction log (JSONL) or a data file of served rows."),
     ],
+{%- if cookiecutter.include_drift_report %}
+    reports: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--report",
+            help="Also write Evidently's drift report here (.html or .json; "
+            "repeatable). Needs the report environment: see the README.",
+        ),
+    ] = None,
+{%- endif %}
     as_json: JsonOption = False,
 ) -> None:
     """Compare served inputs with the champion's training data (PSI per feature).
@@ -319,6 +405,11 @@ def drift(
 
     settings: Settings = ctx.obj
     with _failures_as_messages():
+{%- if cookiecutter.include_drift_report %}
+        from .drift_report import check_can_write
+
+        check_can_write(reports or [])
+{%- endif %}
         inputs = read_table(source)
         if "inputs" in inputs.columns:  # a prediction log: one sample of rows a line
             inputs = pd.DataFrame([row for rows in inputs["inputs"] for row in rows])
@@ -330,15 +421,49 @@ def drift(
                 f"{champion.name} version {champion.number} has no reference statistics"
             )
         report = measure_drift(json.loads(reference), inputs)
+{%- if cookiecutter.include_drift_report %}
+        evidently = None
+        if reports:
+            from .drift_report import REFERENCE_SAMPLE, read_reference, write_report
+
+            rows = registry.download(champion, REFERENCE_SAMPLE)
+            if rows is None:
+                raise RegistryError(
+                    f"{champion.name} version {champion.number} has no reference "
+                    f"sample for the report ({REFERENCE_SAMPLE}): it was trained "
+                    "before the report was added; train again"
+                )
+            evidently = write_report(read_reference(rows), inputs, reports)
+{%- endif %}
     drifted = sorted(
         n for n, psi in report.items() if psi > settings.drift_psi_threshold
     )
     if as_json:
-        typer.echo(json.dumps({"psi": report, "drifted": drifted, "rows": len(inputs)}))
+        summary: dict[str, object] = {
+            "psi": report,
+            "drifted": drifted,
+            "rows": len(inputs),
+        }
+{%- if cookiecutter.include_drift_report %}
+        if evidently is not None:
+            summary["report"] = {
+                "drifted": evidently.drifted,
+                "written": evidently.written,
+            }
+{%- endif %}
+        typer.echo(json.dumps(summary))
     else:
         for name, psi in report.items():
             mark = "DRIFT" if name in drifted else "ok"
             console.print(f"{name:<20} PSI {psi:8.4f}  {mark}")
+{%- if cookiecutter.include_drift_report %}
+        if evidently is not None:
+            console.print(
+                f"Evidently: {len(evidently.drifted)} of {evidently.columns} columns "
+                f"drifted ({', '.join(evidently.drifted) or 'none'}); report in "
+                + ", ".join(evidently.written)
+            )
+{%- endif %}
     if drifted:
         console.print(
             f"{len(drifted)} feature(s) drifted past PSI {settings.drift_psi_threshold}: "

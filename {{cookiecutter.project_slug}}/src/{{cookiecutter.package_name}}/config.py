@@ -1,6 +1,10 @@
 """Settings from the environment and ``.env``: the only place that reads either."""
 
 import os
+{%- if cookiecutter.include_feature_store %}
+from collections.abc import Iterator
+from contextlib import contextmanager
+{%- endif %}
 from functools import lru_cache
 from pathlib import Path
 from typing import {% if cookiecutter.include_dvc %}Any, {% endif %}Literal, Self
@@ -127,6 +131,31 @@ class Settings(BaseSettings):
     # Scheduled training
     retrain_schedule: str = Field(
         "17 3 * * 1", description="when the Airflow DAG trains (cron, @daily...)"
+    )
+{%- endif %}
+{%- if cookiecutter.include_feature_store %}
+
+    # Feature store (Feast): definitions in feature_repo/, stores under data/feast/
+    feature_repo: Path = Field(
+        Path("feature_repo"), description="the Feast definitions (every .py is run)"
+    )
+    feature_registry_path: Path = Path("data/feast/registry.db")
+    feature_online_store_path: Path = Field(
+        Path("data/feast/online_store.db"), description="sqlite, read by the API"
+    )
+    feature_source_path: Path = Field(
+        Path("data/feast/customer_features.parquet"),
+        description="the offline store: feature rows over time, one file",
+    )
+    feature_ttl_days: PositiveInt = Field(
+        180, description="values older than this are stale, online and in training"
+    )
+{%- endif %}
+{%- if cookiecutter.include_drift_report %}
+
+    # Drift report (Evidently)
+    drift_report_reference_rows: PositiveInt = Field(
+        5000, description="training rows kept with each model for the drift report"
     )
 {%- endif %}
 {%- if cookiecutter.include_api %}
@@ -283,6 +312,32 @@ def export_prometheus_multiproc_dir(folder: Path) -> None:
     It reads the variable when first imported, so it is set before the workers start.
     """
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+{%- if cookiecutter.include_feature_store %}
+
+
+@contextmanager
+def environment_restored() -> Iterator[None]:
+    """Undo what a library writes into the environment while it loads.
+
+    Feast's metrics module points prometheus-client's multiprocess variables at a
+    folder of its own when it is imported; left there, they would reach these settings
+    and the API's /metrics.
+    """
+    before = dict(os.environ)
+    try:
+        yield
+    finally:
+        for name in set(os.environ) - set(before):
+            del os.environ[name]
+        os.environ.update(before)
+{%- endif %}
+{%- if cookiecutter.include_drift_report %}
+
+
+def export_no_tracking() -> None:
+    """Ask Evidently (and the other tools that honour it) not to send usage data."""
+    os.environ["DO_NOT_TRACK"] = "1"
+{%- endif %}
 
 
 def do_not_track() -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
@@ -18,6 +18,9 @@ from . import TEMPLATE_VERSION
 from .config import Settings
 from .contract import FEATURE_NAMES, TARGET, describe
 from .data import file_md5, file_sha256, load_training_data, time_split
+{%- if cookiecutter.include_drift_report %}
+from .drift_report import REFERENCE_SAMPLE, reference_sample
+{%- endif %}
 from .metrics import classification_metrics
 from .model import build_pipeline, model_params
 from .monitoring import reference_statistics
@@ -27,7 +30,13 @@ from .promotion import decide
 from .registry import Registry
 from .seed import seed_everything
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 logger = logging.getLogger(__name__)
+
+# Reads the training frame, held to the contract: (settings, path, now) -> rows.
+Loader = Callable[[Settings, Path, datetime | None], "pd.DataFrame"]
 
 
 class TrainResult(BaseModel):
@@ -70,9 +79,12 @@ def train(
     data_path: Path | None = None,
     seed: int | None = None,
     now: datetime | None = None,
+    load: Loader = load_training_data,
     on_step: Callable[[str], None] = lambda step: None,
 ) -> TrainResult:
     """Train, track and register a model; promote it only if it beats the champion.
+
+    ``load`` reads the validated training frame: from the data file by default.
 
     Raises:
         DataError: the data breaks the contract; nothing was logged or registered.
@@ -90,7 +102,7 @@ def train(
     seed = seed_everything(settings.seed if seed is None else seed)
     path = data_path or settings.data_path
     with step("validate data"):
-        frame = load_training_data(settings, path, now)
+        frame = load(settings, path, now)
         data_sha256 = file_sha256(path)
         data_md5 = file_md5(path)
         logger.info(
@@ -161,7 +173,15 @@ def train(
                 "contract.json": describe(),
                 "reference_statistics.json": reference_statistics(train_rows),
             },
-            files={ONNX_ARTIFACT: onnx_model} if onnx_model else {},
+            files={
+                **({ONNX_ARTIFACT: onnx_model} if onnx_model else {}),
+{%- if cookiecutter.include_drift_report %}
+                # The rows Evidently's drift report compares served inputs with.
+                REFERENCE_SAMPLE: reference_sample(
+                    train_rows, settings.drift_report_reference_rows, seed
+                ),
+{%- endif %}
+            },
         )
 
     with step("gate"):
