@@ -4,12 +4,18 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+{%- if cookiecutter.include_feature_store %}
+from typing import Any
+{%- endif %}
 
 import pytest
 
 from {{ cookiecutter.package_name }}.config import (
     ENV_PREFIX,
     Settings,
+{%- if cookiecutter.include_feature_store %}
+    env_name,
+{%- endif %}
     get_settings,
 )
 from {{ cookiecutter.package_name }}.data import write_table
@@ -134,50 +140,53 @@ def trained(tmp_path: Path, trained_store: Path, settings: Settings) -> Settings
 {%- if cookiecutter.include_feature_store %}
 
 
-def feature_store_env(folder: Path, data: Path, ttl_days: int = 180) -> dict[str, str]:
-    """Variables that put a feature store in ``folder``: the Feast definitions read
-    the settings from the environment, as they do under `feast apply`."""
+def feature_store_fields(folder: Path, ttl_days: int = 180) -> dict[str, Any]:
+    """Settings that put a feature store (registry, online and offline) in ``folder``."""
     return {
-        f"{ENV_PREFIX}DATA_PATH": str(data),
-        f"{ENV_PREFIX}MIN_ROWS": "100",
-        f"{ENV_PREFIX}FEATURE_REPO": str(PROJECT_ROOT / "feature_repo"),
-        f"{ENV_PREFIX}FEATURE_REGISTRY_PATH": str(folder / "registry.db"),
-        f"{ENV_PREFIX}FEATURE_ONLINE_STORE_PATH": str(folder / "online.db"),
-        f"{ENV_PREFIX}FEATURE_SOURCE_PATH": str(folder / "features.parquet"),
-        f"{ENV_PREFIX}FEATURE_TTL_DAYS": str(ttl_days),
+        "feature_repo": PROJECT_ROOT / "feature_repo",
+        "feature_registry_path": folder / "registry.db",
+        "feature_online_store_path": folder / "online.db",
+        "feature_source_path": folder / "features.parquet",
+        "feature_ttl_days": ttl_days,
     }
 
 
-@pytest.fixture(scope="session")
-def feature_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A feature store holding the 600-row sample, applied and materialized once.
+def use_feature_store(
+    monkeypatch: pytest.MonkeyPatch, folder: Path, data: Path, ttl_days: int = 180
+) -> Settings:
+    """Point the settings at a feature store in ``folder`` and return them. They go
+    through the environment: the Feast definitions read it, as under `feast apply`."""
+    fields = {
+        "data_path": data,
+        "min_rows": 100,
+        **feature_store_fields(folder, ttl_days),
+    }
+    for name, value in fields.items():
+        monkeypatch.setenv(env_name(name), str(value))
+    get_settings.cache_clear()
+    return get_settings()
 
-    Returns the variables that point at it: tests set them and read, never write.
-    """
+
+@pytest.fixture(scope="session")
+def feature_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A feature store holding the 600-row sample (churn.csv beside it), applied and
+    materialized once for the session. Tests read it and never write to it."""
     from {{ cookiecutter.package_name }}.features import apply, materialize
 
     folder = tmp_path_factory.mktemp("features")
     data = folder / "churn.csv"
     write_table(make_sample(rows=600, seed=7), data)
-    env = feature_store_env(folder, data)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)  # away from a .env in the project
-        for name, value in env.items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        apply(get_settings())
-        materialize(get_settings(), data)
+        settings = use_feature_store(patch, folder, data)
+        apply(settings)
+        materialize(settings, data)
     get_settings.cache_clear()
-    return env
+    return folder
 
 
 @pytest.fixture
-def store_settings(
-    feature_store: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> Settings:
+def store_settings(feature_store: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings that read the session's feature store."""
-    for name, value in feature_store.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    return get_settings()
+    return use_feature_store(monkeypatch, feature_store, feature_store / "churn.csv")
 {%- endif %}

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.config import Settings, get_settings
+from {{ cookiecutter.package_name }}.config import Settings, env_name, get_settings
 from {{ cookiecutter.package_name }}.contract import (
     ENTITY_ID,
     EVENT_TIME,
@@ -37,7 +37,7 @@ from {{ cookiecutter.package_name }}.features import (
 from {{ cookiecutter.package_name }}.registry import Registry
 from {{ cookiecutter.package_name }}.train import train
 
-from .conftest import PROJECT_ROOT, feature_store_env
+from .conftest import PROJECT_ROOT, use_feature_store
 
 runner = CliRunner()
 
@@ -156,8 +156,7 @@ def test_labels_without_features_are_refused_naming_them(
 def test_commands_apply_materialize_and_train_from_the_store(
     tmp_path: Path, sample_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in feature_store_env(tmp_path / "store", sample_path).items():
-        monkeypatch.setenv(name, value)
+    use_feature_store(monkeypatch, tmp_path / "store", sample_path)
     before = {k: v for k, v in os.environ.items() if k.startswith("PROMETHEUS")}
 
     applied = runner.invoke(app, ["features", "apply"])
@@ -177,8 +176,7 @@ def test_commands_apply_materialize_and_train_from_the_store(
 def test_materialize_before_apply_says_what_to_run(
     tmp_path: Path, sample_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in feature_store_env(tmp_path / "store", sample_path).items():
-        monkeypatch.setenv(name, value)
+    use_feature_store(monkeypatch, tmp_path / "store", sample_path)
 
     result = runner.invoke(app, ["features", "materialize"])
 
@@ -209,9 +207,8 @@ def test_apply_removes_what_the_folder_no_longer_defines(
         "value_type=ValueType.STRING)\n",
         encoding="utf-8",
     )
-    for name, value in feature_store_env(tmp_path / "store", sample_path).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("{{ cookiecutter.package_name | upper }}_FEATURE_REPO", str(repo))
+    use_feature_store(monkeypatch, tmp_path / "store", sample_path)
+    monkeypatch.setenv(env_name("feature_repo"), str(repo))
     get_settings.cache_clear()
 
     first = apply(get_settings())
@@ -227,7 +224,7 @@ def test_apply_removes_what_the_folder_no_longer_defines(
 def test_a_missing_definitions_folder_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("{{ cookiecutter.package_name | upper }}_FEATURE_REPO", "nowhere")
+    monkeypatch.setenv(env_name("feature_repo"), "nowhere")
     get_settings.cache_clear()
 
     with pytest.raises(FeatureStoreError, match="'nowhere'"):

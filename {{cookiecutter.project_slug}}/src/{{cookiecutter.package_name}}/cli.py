@@ -538,15 +538,13 @@ def export_openapi(
 ) -> None:
     """Write the OpenAPI document and the /predict request JSON Schema for consumers."""
     from .api import create_app
-    from .api.schemas import request_model
 
     settings: Settings = ctx.obj
     out.mkdir(parents=True, exist_ok=True)
+    api = create_app(settings)
     documents = {
-        "openapi.json": create_app(settings).openapi(),
-        "predict-request.schema.json": request_model(
-            settings.api_max_batch
-        ).model_json_schema(),
+        "openapi.json": api.openapi(),
+        "predict-request.schema.json": api.state.request_model.model_json_schema(),
     }
     for name, document in documents.items():
         (out / name).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -15,6 +15,9 @@ from .. import PROJECT_NAME, __version__
 from ..config import Settings, export_mlflow_environment, get_settings
 from ..logs import configure_logging
 from .deps import require_admin_key, require_api_key
+{%- if cookiecutter.include_feature_store %}
+from .entities import FeatureLookup, openapi_examples, with_entities
+{%- endif %}
 from .invalid_request import invalid_request
 from .metrics import ServiceMetrics, TimingMiddleware
 from .prediction_log import PredictionLog
@@ -59,12 +62,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings, on_load=lambda model: service_metrics.model_version.set(model.version)
     )
     prediction_log = PredictionLog(settings)
+{%- if cookiecutter.include_feature_store %}
+    feature_lookup = FeatureLookup(settings, service_metrics.registry)
+{%- endif %}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("API %s starting", __version__)
         prediction_log.start()
+{%- if cookiecutter.include_feature_store %}
+        # Feast takes seconds to import: the store opens beside the model.
+        await asyncio.gather(
+            load_at_start(holder), asyncio.to_thread(feature_lookup.open)
+        )
+{%- else %}
         await load_at_start(holder)
+{%- endif %}
         # Everything loaded so far lives for the whole process: keep the garbage
         # collector from walking it on every collection (long pauses otherwise).
         gc.collect()
@@ -84,6 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logger.info("API stopping")
 
     body_model = request_model(settings.api_max_batch)
+{%- if cookiecutter.include_feature_store %}
+    body_model = with_entities(body_model, settings.api_max_batch)
+{%- endif %}
     app = FastAPI(
         title=PROJECT_NAME,
         version=__version__,
@@ -98,6 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = service_metrics
     app.state.prediction_log = prediction_log
     app.state.request_model = body_model
+{%- if cookiecutter.include_feature_store %}
+    app.state.feature_lookup = feature_lookup
+{%- endif %}
     # Without a key there is nothing to check: no dependency, nothing spent per request.
     protected = [Depends(require_api_key)] if settings.api_key is not None else []
     # Routes are matched in order: the busiest first.
@@ -127,6 +146,11 @@ def _openapi_with(app: FastAPI, body_model: type[Any]) -> Callable[[], dict[str,
             components[body_model.__name__] = schema
             operation = document["paths"]["/predict"]["post"]
             operation["requestBody"] = predict.request_body_openapi(body_model)
+{%- if cookiecutter.include_feature_store %}
+            operation["requestBody"]["content"]["application/json"]["examples"] = (
+                openapi_examples(schema["examples"])
+            )
+{%- endif %}
             app.openapi_schema = document
         return app.openapi_schema
 

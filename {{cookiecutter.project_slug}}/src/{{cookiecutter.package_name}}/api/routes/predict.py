@@ -9,6 +9,9 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
 
 from ..deps import ModelDep, SettingsDep
+{%- if cookiecutter.include_feature_store %}
+from ..entities import entity_records
+{%- endif %}
 from ..schemas import PredictResponse
 
 router = APIRouter(tags=["predict"])
@@ -32,6 +35,9 @@ def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
     response_model=PredictResponse,
     responses={
         401: {"description": "API key missing or wrong"},
+{%- if cookiecutter.include_feature_store %}
+        404: {"description": "An entity has no features in the online store"},
+{%- endif %}
         413: {"description": "Body larger than API_MAX_BODY_BYTES"},
         422: {
             "description": "Not JSON, or a field missing, of the wrong type (a string or "
@@ -62,6 +68,10 @@ async def predict(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
         ) from None
     records = payload.instances  # type: ignore[attr-defined]
+{%- if cookiecutter.include_feature_store %}
+    if records is None:  # {"entities": [...]}: the rows come from the feature store
+        records = entity_records(request, payload.entities)  # type: ignore[attr-defined]
+{%- endif %}
     probability = model.scorer.from_records(records)
     classes = (probability >= settings.decision_threshold).astype(int)
     request.app.state.metrics.record_predictions(model.version, classes, probability)
