@@ -197,6 +197,13 @@ def test_paths_to_remove_covers_every_option(post_gen: ModuleType) -> None:
         ".dvcignore",
         "reports",
         "tests/test_dvc.py",
+        "feature_repo",
+        "src/churn_predictor/features.py",
+        "src/churn_predictor/api/entities.py",
+        "tests/test_features.py",
+        "tests/api/test_entities.py",
+        "src/churn_predictor/drift_report.py",
+        "tests/test_drift_report.py",
     }
     assert (
         post_gen.paths_to_remove(GOOD | {o: True for o in post_gen.OPTIONAL_PATHS})
