@@ -79,6 +79,17 @@ def test_row_pyproject_follows_the_answers(bake: Bake, row: dict[str, Any]) -> N
     assert any(dep.startswith("pre-commit==") for dep in dev) == bool(
         answers["include_pre_commit"]
     )
+    assert any(dep.startswith("feast") for dep in meta["dependencies"]) == bool(
+        answers["include_feature_store"]
+    )
+    # Evidently only ever in its own group, which uv keeps apart from dev's.
+    groups = pyproject["dependency-groups"]
+    assert ("report" in groups) == bool(answers["include_drift_report"])
+    assert not any("evidently" in dep for dep in meta["dependencies"] + dev)
+    if answers["include_drift_report"]:
+        assert pyproject["tool"]["uv"]["conflicts"] == [
+            [{"group": "dev"}, {"group": "report"}]
+        ]
     if answers["license"] == "Proprietary":
         assert meta["license"] == "LicenseRef-Proprietary"
         assert "Private :: Do Not Upload" in meta["classifiers"]

@@ -1,6 +1,7 @@
 """POST /predict with entities: rows from the online store, held to the contract."""
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -45,6 +46,34 @@ def entities(*ids: str) -> dict[str, list[dict[str, str]]]:
     return {"entities": [{ENTITY_ID: i} for i in ids]}
 
 
+ChangedStore = Callable[..., tuple[Settings, Settings]]
+
+
+@pytest.fixture
+def changed_store(
+    api_settings: Settings,
+    feature_store: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> ChangedStore:
+    """A copy of the session's store for a test to change: ``(ttl_days=180)`` gives its
+    settings, and the API's settings reading it."""
+
+    def copy(ttl_days: int = 180) -> tuple[Settings, Settings]:
+        folder = tmp_path / "store"
+        shutil.copytree(feature_store, folder)
+        store = use_feature_store(monkeypatch, folder, folder / "churn.csv", ttl_days)
+        served = api_settings.model_copy(
+            update={
+                "feature_registry_path": store.feature_registry_path,
+                "feature_online_store_path": store.feature_online_store_path,
+            }
+        )
+        return store, served
+
+    return copy
+
+
 def metric(client: TestClient, line_start: str) -> float:
     """The value of the first /metrics sample whose line starts so (0 when absent)."""
     text = client.get("/metrics").text
@@ -87,23 +116,10 @@ def test_unknown_id_is_404_naming_it_and_nothing_is_scored(
     assert metric(client, 'feature_lookups_total{outcome="unknown"}') == 1
 
 
-def test_stale_id_is_422_naming_it(
-    api_settings: Settings,
-    feature_store: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_stale_id_is_422_naming_it(changed_store: ChangedStore) -> None:
     """The team shortens the TTL: values older than it are no longer served."""
-    store = tmp_path / "store"
-    shutil.copytree(feature_store, store)
-    settings = use_feature_store(monkeypatch, store, store / "churn.csv", ttl_days=30)
+    settings, served = changed_store(ttl_days=30)
     apply(settings)  # the online values stay; the view's TTL is now 30 days
-    served = api_settings.model_copy(
-        update={
-            "feature_registry_path": settings.feature_registry_path,
-            "feature_online_store_path": settings.feature_online_store_path,
-        }
-    )
     old = customer_seen_days_ago(settings, 90)  # materialized, older than 30 days
     [recent] = customers(settings, 1)
 
@@ -118,23 +134,15 @@ def test_stale_id_is_422_naming_it(
 
 
 def test_stored_values_that_break_the_contract_are_422_naming_the_id(
-    api_settings: Settings,
-    feature_store: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    changed_store: ChangedStore,
 ) -> None:
-    store = tmp_path / "store"
-    shutil.copytree(feature_store, store)
-    settings = use_feature_store(monkeypatch, store, store / "churn.csv")
+    settings, served = changed_store()
     [entity] = customers(settings, 1)
     row = read_table(settings.data_path).set_index(ENTITY_ID).loc[[entity]]
     bad = row.reset_index().assign(
         contract="weekly", **{EVENT_TIME: pd.Timestamp.now("UTC")}
     )
     open_store(settings).write_to_online_store(FEATURE_VIEW, df=bad)
-    served = api_settings.model_copy(
-        update={"feature_online_store_path": settings.feature_online_store_path}
-    )
 
     with TestClient(create_app(served)) as client:
         response = client.post("/predict", json=entities(entity))
