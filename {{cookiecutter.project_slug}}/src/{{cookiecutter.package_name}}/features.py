@@ -60,7 +60,7 @@ class Materialized:
     end: datetime
 
 
-def _load_feast() -> None:
+def load_feast() -> None:
     """Import Feast once, undoing what its import writes into the environment."""
     if "feast.metrics" not in sys.modules:
         with environment_restored():
@@ -73,7 +73,7 @@ def _load_feast() -> None:
 def open_store(settings: Settings) -> "FeatureStore":
     """Feast's client for the stores the settings name: a file registry, a sqlite
     online store and a file (parquet) offline store."""
-    _load_feast()
+    load_feast()
     from feast import FeatureStore, RepoConfig
     from feast.infra.offline_stores.dask import DaskOfflineStoreConfig
     from feast.infra.online_stores.sqlite import SqliteOnlineStoreConfig
@@ -114,7 +114,7 @@ def feature_service(store: "FeatureStore") -> "FeatureService":
 def apply(settings: Settings) -> list[str]:
     """Register what the definitions folder holds, as ``feast apply`` does: objects no
     longer defined are removed. Returns the names of the objects defined."""
-    _load_feast()
+    load_feast()
     from feast.repo_contents import RepoContents
     from feast.repo_operations import extract_objects_for_apply_delete
 
