@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import shutil
 import socket
 import statistics
@@ -35,7 +34,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from cookiecutter.main import cookiecutter
+from projects import bake, base_env, run
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 CLI = "my-ml-service"
@@ -43,13 +42,6 @@ HOST = "127.0.0.1"
 TIMEOUT_S = 300.0
 REQUESTS = 2000
 WARM_UP = 200
-
-
-def base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV",)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the image keeps compiled bytecode
-    env |= {"UV_PYTHON_DOWNLOADS": "never", "MLFLOW_DISABLE_TELEMETRY": "true"}
-    return env
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
@@ -63,17 +55,12 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
     return seconds, result.stdout
 
 
-def bake(folder: Path, env: dict[str, str], **answers: Any) -> Path:
-    project = Path(
-        cookiecutter(
-            str(TEMPLATE),
-            no_input=True,
-            output_dir=str(folder),
-            extra_context={"init_git": False, **answers},
-        )
-    )
-    timed(["uv", "sync", "--no-dev", "--compile-bytecode"], project, env)
-    timed(["uv", "run", "--no-dev", CLI, "make-sample-data"], project, env)
+def installed(folder: Path, env: dict[str, str], **answers: Any) -> Path:
+    """A project baked with ``answers``, installed as its image installs it, with the
+    sample data written."""
+    project = bake(TEMPLATE, folder, **answers)
+    run(["uv", "sync", "--no-dev", "--compile-bytecode"], project, env)
+    run(["uv", "run", "--no-dev", CLI, "make-sample-data"], project, env)
     return project
 
 
@@ -145,25 +132,26 @@ def venv_mb(project: Path) -> float:
 
 def main() -> int:
     env = base_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the image keeps compiled bytecode
     folder = Path(tempfile.mkdtemp(prefix="feature-store-bench-"))
     try:
-        with_store = bake(
+        with_store = installed(
             folder / "on", env, include_feature_store=True, include_drift_report=True
         )
-        baseline = bake(folder / "off", env)
-        run = ["uv", "run", "--no-dev", CLI]
+        baseline = installed(folder / "off", env)
+        cli = ["uv", "run", "--no-dev", CLI]
         steps: dict[str, float] = {}
-        steps["features apply"], _ = timed([*run, "features", "apply"], with_store, env)
+        steps["features apply"], _ = timed([*cli, "features", "apply"], with_store, env)
         steps["features materialize (2,000 rows)"], _ = timed(
-            [*run, "features", "materialize"], with_store, env
+            [*cli, "features", "materialize"], with_store, env
         )
         steps["train (from the file)"], out = timed(
-            [*run, "train", "--json"], with_store, env
+            [*cli, "train", "--json"], with_store, env
         )
         steps["train --features (point-in-time join)"], out_features = timed(
-            [*run, "train", "--features", "--json"], with_store, env
+            [*cli, "train", "--features", "--json"], with_store, env
         )
-        timed([*run, "train", "--json"], baseline, env)
+        timed([*cli, "train", "--json"], baseline, env)
         same = (
             json.loads(out)["model_sha256"] == json.loads(out_features)["model_sha256"]
         )
@@ -172,7 +160,7 @@ def main() -> int:
                 "uv",
                 "run",
                 "--isolated",
-                "--no-dev",
+                "--no-default-groups",
                 "--group",
                 "report",
                 CLI,

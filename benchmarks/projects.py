@@ -32,13 +32,14 @@ def run(args: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 600)
     return result.stdout
 
 
-def bake(template: Path, folder: Path) -> Path:
-    """The default project of ``template``, baked into ``folder`` without git."""
+def bake(template: Path, folder: Path, **answers: object) -> Path:
+    """The default project of ``template`` (with ``answers`` over the defaults), baked
+    into ``folder`` without git."""
     return Path(
         cookiecutter(
             str(template),
             no_input=True,
             output_dir=str(folder),
-            extra_context={"init_git": False},
+            extra_context={"init_git": False, **answers},
         )
     )

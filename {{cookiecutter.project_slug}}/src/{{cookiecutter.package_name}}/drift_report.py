@@ -2,7 +2,7 @@
 
 Training logs a bounded sample of its rows with every model; ``drift --report`` reads it
 back as the reference. Evidently lives in the report environment only
-(``uv run --isolated --no-dev --group report``): it is imported inside ``write_report``,
+(``uv run --isolated --no-default-groups --group report``): it is imported inside ``write_report``,
 so neither the service nor its environment ever loads it.
 """
 
@@ -27,7 +27,7 @@ SUFFIXES = (".html", ".json")
 # Evidently's name for its per-column drift test.
 VALUE_DRIFT = "evidently:metric_v2:ValueDrift"
 REPORT_COMMAND = (
-    "uv run --isolated --no-dev --group report "
+    "uv run --isolated --no-default-groups --group report "
     "{{ cookiecutter.project_slug }} drift SOURCE --report drift.html"
 )
 

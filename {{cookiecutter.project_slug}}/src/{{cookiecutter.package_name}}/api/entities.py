@@ -14,7 +14,6 @@ from fastapi import HTTPException, Request, status
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
@@ -28,7 +27,7 @@ from ..config import Settings
 from ..contract import ENTITY_ID
 from ..features import OnlineFeatures
 from .metrics import LATENCY_BUCKETS
-from .schemas import instance_type
+from .schemas import STRICT, instance_type
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ def entity_type() -> Any:
         ENTITY_ID: Annotated[str, Field(min_length=1, max_length=200)]
     }
     entity = TypedDict("Entity", fields)  # type: ignore[misc]
-    return with_config(ConfigDict(extra="forbid"))(entity)
+    return with_config(STRICT)(entity)
 
 
 def with_entities(base: type[BaseModel], max_batch: int) -> type[BaseModel]:
