@@ -161,8 +161,9 @@ def test_stored_values_that_break_the_contract_are_422_naming_the_id(
         {"entities": [{ENTITY_ID: ""}]},
         {"entities": [{"id": "C0000001"}]},
         {"entities": [{ENTITY_ID: 1}]},
+        {"entities": None},
     ],
-    ids=["both", "neither", "empty", "empty-id", "wrong-key", "number"],
+    ids=["both", "neither", "empty", "empty-id", "wrong-key", "number", "null"],
 )
 def test_body_needs_instances_or_entities(
     client: TestClient, body: dict[str, object]

@@ -14,6 +14,7 @@ from fastapi import HTTPException, Request, status
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
@@ -58,16 +59,25 @@ def with_entities(base: type[BaseModel], max_batch: int) -> type[BaseModel]:
     validators: dict[str, Any] = {
         "exactly_one": model_validator(mode="after")(exactly_one)
     }
+    # The schema says it too, so that clients (and schemathesis) know {} is no body.
+    extra: dict[str, Any] = {
+        **(base.model_config.get("json_schema_extra") or {}),  # type: ignore[dict-item]
+        "oneOf": [{"required": ["instances"]}, {"required": ["entities"]}],
+    }
+
+    class OneOf(base):  # type: ignore[misc,valid-type]
+        model_config = ConfigDict(json_schema_extra=extra)
+
     return create_model(
         "PredictRequest",
-        __base__=base,
+        __base__=OneOf,
+        __doc__=f"{base.__doc__} Or, instead of instances, 1 to {max_batch} entities: "
+        "customers scored on the feature store's values.",
         __validators__=validators,
-        instances=(
-            instances | None,
-            Field(None, min_length=1, max_length=max_batch),
-        ),
+        # Absent is None; null is refused, like any other body that is not a list.
+        instances=(instances, Field(None, min_length=1, max_length=max_batch)),
         entities=(
-            list[entity] | None,
+            list[entity],
             Field(
                 None,
                 min_length=1,
