@@ -91,9 +91,10 @@ def parse_all(project: Path) -> dict[str, Any]:
 
 def clean_env() -> dict[str, str]:
     """The environment for tools run inside a baked project, free of this venv."""
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")
-    }
+    # Python writes bytecode by default, as on a user's machine: some machines here turn
+    # that off, and then every process of a project compiles its imports again.
+    drop = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env["UV_PYTHON_DOWNLOADS"] = "never"
     env["PATH"] = f"{UV_FOLDER}{os.pathsep}{env.get('PATH', '')}"
     env["NO_COLOR"] = "1"

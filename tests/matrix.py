@@ -82,6 +82,53 @@ def option_rows() -> list[dict[str, Any]]:
     ]
 
 
+# What the slow tier runs in a baked project (sync, linters, mypy, pytest, the CLI,
+# pre-commit, git) depends on these answers; Docker and the workflows only add files,
+# which the fast tier checks in every row.
+SLOW_TIER_OPTIONS = (
+    "include_api",
+    "include_pre_commit",
+    "include_airflow",
+    "include_dvc",
+    "include_feature_store",
+    "include_drift_report",
+    "init_git",
+    "python_version",
+)
+
+
+def slow_traits(row: dict[str, Any]) -> set[tuple[str, Any]]:
+    """What a row brings to the slow tier: its answers that change what runs there, the
+    Python its API is served on, the feature store with or without the API (the entity
+    lookups), and pre-commit over the Docker and workflow files."""
+    traits = {(option, row[option]) for option in SLOW_TIER_OPTIONS}
+    if row["include_api"]:
+        traits.add(("serves on", row["python_version"]))
+    if row["include_feature_store"]:
+        traits.add(("feature store with the API", row["include_api"]))
+    if row["include_pre_commit"] and row["include_docker"]:
+        traits.add(("pre-commit over", "Dockerfile"))
+    if row["include_pre_commit"] and row["include_github_actions"]:
+        traits.add(("pre-commit over", "workflows"))
+    return traits
+
+
+def slow_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows, in order, that each bring the slow tier something no earlier one did.
+
+    Baking, syncing and testing a project takes minutes; a row whose every trait an
+    earlier row already has would run the same code again.
+    """
+    chosen: list[dict[str, Any]] = []
+    seen: set[tuple[str, Any]] = set()
+    for row in rows:
+        new = slow_traits(row) - seen
+        if new:
+            chosen.append(row)
+            seen |= new
+    return chosen
+
+
 def answers_for(row: dict[str, Any]) -> dict[str, Any]:
     """The full answers a row bakes with: defaults, then the row's choices."""
     answers = {

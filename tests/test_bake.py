@@ -17,12 +17,15 @@ from tests.matrix import (
     CROSSED,
     CYCLED,
     DEFAULTS,
+    SLOW_TIER_OPTIONS,
     TEMPLATE_ROOT,
     answers_for,
     baked_files,
     expected_files,
     option_rows,
     row_id,
+    slow_rows,
+    slow_traits,
 )
 
 ROWS = option_rows()
@@ -34,10 +37,22 @@ def test_every_value_of_every_option_appears_in_a_row() -> None:
     assert len({row_id(row) for row in ROWS}) == len(ROWS)
 
 
-def test_every_python_offered_is_served_in_some_row() -> None:
-    """The slow tier runs each row on its own Python; each must serve a prediction too."""
-    served = {row["python_version"] for row in ROWS if row["include_api"]}
+def test_the_slow_tier_runs_every_value_and_serves_on_every_python() -> None:
+    """The slow tier runs fewer rows, each on its own Python: together they must still
+    hold every value of what it depends on, and serve a prediction on every Python."""
+    chosen = slow_rows(ROWS)
+
+    for option in SLOW_TIER_OPTIONS:
+        assert {row[option] for row in chosen} == {row[option] for row in ROWS}, option
+    served = {row["python_version"] for row in chosen if row["include_api"]}
     assert served == set(DEFAULTS["python_version"])
+    assert {row["include_api"] for row in chosen if row["include_feature_store"]} == {
+        True,
+        False,
+    }
+    assert set().union(*map(slow_traits, chosen)) == set().union(
+        *map(slow_traits, ROWS)
+    )
 
 
 @pytest.mark.parametrize("row", ROWS, ids=row_id)
