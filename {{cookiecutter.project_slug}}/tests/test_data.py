@@ -49,6 +49,12 @@ BROKEN: dict[str, tuple[Callable[[pd.DataFrame], pd.DataFrame], str, str, str]] 
         "not_nullable",
         "nan",
     ),
+    "fraction-for-an-integer": (
+        set_value("tenure_months", 3.5),
+        "tenure_months",
+        "must be a whole number",
+        "3.5",
+    ),
     "out-of-range": (
         set_value("support_calls", 999),
         "support_calls",
@@ -93,6 +99,16 @@ BROKEN: dict[str, tuple[Callable[[pd.DataFrame], pd.DataFrame], str, str, str]] 
 
 def test_good_data_passes() -> None:
     assert len(validate(good(), SCHEMA, source="good.csv")) == 300
+
+
+def test_whole_numbers_pass_as_integers_whatever_their_type() -> None:
+    """14.0 (as a CSV with a blank elsewhere reads it) is 14; the column is int64."""
+    frame = set_value("tenure_months", 14.0)(good()).astype({"tenure_months": float})
+
+    valid = validate(frame, SCHEMA, source="good.csv")
+
+    assert valid["tenure_months"].dtype == "int64"
+    assert valid["tenure_months"].iloc[3] == 14
 
 
 @pytest.mark.parametrize("case", BROKEN.values(), ids=BROKEN.keys())

@@ -64,6 +64,7 @@ EXAMPLE: dict[str, Any] = {
     "internet_service": "fiber",
 }
 NUMERIC = tuple(f.name for f in FEATURES if isinstance(f, Numeric))
+INTEGER = tuple(f.name for f in FEATURES if isinstance(f, Numeric) and f.integer)
 CATEGORICAL = tuple(f.name for f in FEATURES if isinstance(f, Categorical))
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
 
@@ -75,13 +76,29 @@ def _feature_column(feature: Numeric | Categorical) -> "pa.Column":
         return pa.Column(
             str, pa.Check.isin(feature.categories), description=feature.description
         )
+    checks = [pa.Check.in_range(feature.minimum, feature.maximum)]
+    if feature.integer:
+        # Coercing to int64 would truncate 3.5 to 3 and pass it: integers are checked
+        # as whole numbers first and typed as integers after (with_integer_types).
+        checks.append(
+            pa.Check(lambda values: values % 1 == 0, error="must be a whole number")
+        )
     return pa.Column(
-        "int64" if feature.integer else "float64",
-        pa.Check.in_range(feature.minimum, feature.maximum),
+        "float64",
+        checks,
         nullable=feature.nullable,
         coerce=True,
         description=feature.description,
     )
+
+
+def with_integer_types(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """The integer features as int64, once the contract has held them to whole numbers.
+
+    A column with missing values stays float64, the one numeric type that holds them.
+    """
+    whole = [name for name in INTEGER if name in frame and frame[name].notna().all()]
+    return frame.astype(dict.fromkeys(whole, "int64")) if whole else frame
 
 
 def scoring_schema() -> "pa.DataFrameSchema":

@@ -12,7 +12,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from .config import Settings
-from .contract import ENTITY_ID, EVENT_TIME, TARGET, training_schema
+from .contract import ENTITY_ID, EVENT_TIME, TARGET, training_schema, with_integer_types
 from .errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -80,9 +80,10 @@ def validate(
 ) -> pd.DataFrame:
     """Return the frame coerced to the schema, or raise DataError listing every broken rule."""
     try:
-        return schema.validate(frame, lazy=True)
+        valid = schema.validate(frame, lazy=True)
     except SchemaErrors as error:
         raise DataError(describe_failures(error, source)) from None
+    return with_integer_types(valid)
 
 
 def describe_failures(error: SchemaErrors, source: str) -> str:
