@@ -134,6 +134,14 @@ def next_steps(answers: dict[str, Any], git_line: str) -> str:
         lines.append(
             "  make test-dags  # the Airflow DAG's tests, in Airflow's own env"
         )
+    if answers["include_feature_store"]:
+        lines.append(
+            "  make features   # apply the feature definitions, load the online store"
+        )
+    if answers["include_drift_report"]:
+        lines.append(
+            "  make drift-report  # Evidently's report of served inputs vs training"
+        )
     lines.append(
         "Without make, every target is a plain 'uv run ...' (see 'make help')."
     )

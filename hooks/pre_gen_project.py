@@ -30,21 +30,34 @@ MAX_NAME_LENGTH = 40
 # Names the generated project imports: a package called like one of them would shadow it.
 TAKEN_NAMES = frozenset(
     {
+        "airflow",
+        "dask",
+        "distributed",
+        "dvc",
         "evidently",
         "fastapi",
         "feast",
+        "httpx",
         "mlflow",
         "numpy",
+        "onnxruntime",
         "pandas",
         "pandera",
+        "prometheus_client",
+        "pyarrow",
         "pydantic",
         "pydantic_settings",
         "rich",
+        "schemathesis",
+        "skl2onnx",
         "sklearn",
+        "skops",
+        "sqlalchemy",
         "starlette",
         "tests",
         "typer",
         "uvicorn",
+        "yaml",
     }
 )
 # The oldest toolchain that bakes this template as it should: cookiecutter 2.2 brought
@@ -112,9 +125,12 @@ def installed_cookiecutter() -> str:
     """The version of the cookiecutter running this hook (hooks run on its Python)."""
     try:
         from importlib.metadata import version
-    except ImportError:  # Python 3.7: old enough to be refused whatever the version
-        return "unknown"
-    return version("cookiecutter")
+
+        return version("cookiecutter")
+    except Exception:  # Python 3.7 has no importlib.metadata; a source tree, no record
+        import cookiecutter
+
+        return str(getattr(cookiecutter, "__version__", "unknown"))
 
 
 def error(field: str, value: object, reason: str, fix: str) -> str:

@@ -28,6 +28,8 @@ BIN = Path(sys.executable).parent
 # The uv binary itself, from the template's environment: the pyenv shim in front of a
 # pip-installed uv fails in a folder whose .python-version names another Python.
 UV = str(BIN / "uv")
+# The template's own pinned cookiecutter, as its README tells users to run it.
+COOKIECUTTER = str(BIN / "cookiecutter")
 
 
 def _folder_with_only_uv() -> Path:
@@ -132,6 +134,19 @@ def format_and_lint(project: Path) -> list[str]:
     return failures
 
 
+# pytest inside a baked project: quiet, and no cache folder left for git to see.
+PYTEST = ["-q", "-p", "no:cacheprovider"]
+
+
+def must(args: list[str], cwd: Path, timeout: float = 600) -> str:
+    """Run a command in the project; fail the test with its output if it fails."""
+    result = run(args, cwd, timeout=timeout)
+    assert (
+        result.returncode == 0
+    ), f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
 def interpreter(version: str) -> str:
     """The path of a CPython ``version`` ("3.12") on this machine.
 
@@ -139,7 +154,12 @@ def interpreter(version: str) -> str:
     after setup-python) ``python3.12`` is on PATH, or uv knows where one is.
     """
     root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    for folder in sorted(root.glob(f"{version}.*"), reverse=True):
+    newest_first = sorted(
+        root.glob(f"{version}.*"),
+        key=lambda folder: [int(n) for n in re.findall(r"\d+", folder.name)],
+        reverse=True,
+    )
+    for folder in newest_first:
         if (folder / "bin" / f"python{version}").is_file():
             return str(folder / "bin" / f"python{version}")
     found = run([UV, "python", "find", "--no-project", version], Path.cwd(), 60)
@@ -172,6 +192,15 @@ def http(
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
+
+
+def predict_documented_example(
+    base: str, api_key: str | None = None
+) -> tuple[int, Any]:
+    """POST the first /predict example the API documents, as a consumer would take it."""
+    document = http(f"{base}/openapi.json", api_key=api_key)[1]
+    example = document["components"]["schemas"]["PredictRequest"]["examples"][0]
+    return http(f"{base}/predict", example, api_key=api_key)
 
 
 def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 120) -> None:

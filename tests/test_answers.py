@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 import pytest
 
 from local_extensions import BOOLEAN_ANSWERS, LiteralsExtension, yes_no_as_booleans
 from requires_cookiecutter_2_2_or_newer import LiteralsExtension as Reexported
-from tests.matrix import DEFAULTS
+from tests.matrix import BASE, BOOLEAN_NAMES, CROSSED, CYCLED, DEFAULTS, answers_for
+from tests.test_hooks import load_hook
 
 
-def test_the_boolean_answers_are_those_of_cookiecutter_json() -> None:
+def test_every_yes_no_answer_is_known_everywhere_that_lists_them(
+    tmp_path: Path,
+) -> None:
+    """A new answer must reach the extension, the hook's check and the option matrix."""
     booleans = {key for key, value in DEFAULTS.items() if isinstance(value, bool)}
-    assert booleans == BOOLEAN_ANSWERS
-    assert "include_api" in BOOLEAN_ANSWERS
+    hook = load_hook("pre_gen_project", answers_for(BASE), tmp_path)
+    matrix = {
+        option
+        for option, values in {**CROSSED, **CYCLED}.items()
+        if set(values) == {True, False}
+    }
+
+    assert "include_api" in booleans
+    assert set(BOOLEAN_ANSWERS) == booleans
+    assert set(hook.BOOLEANS) == booleans
+    assert set(BOOLEAN_NAMES) == booleans
+    assert matrix == booleans
 
 
 @pytest.mark.parametrize(

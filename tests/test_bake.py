@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.checks import format_and_lint, leftovers, parse_all, run
+from tests.checks import COOKIECUTTER, format_and_lint, leftovers, parse_all, run
 from tests.conftest import Bake
 from tests.matrix import (
     CROSSED,
@@ -130,7 +129,7 @@ def test_default_answers_bake_what_the_readme_promises(tmp_path: Path) -> None:
     """The plain `cookiecutter --no-input .` a newcomer types: every option on, git init."""
     result = subprocess.run(
         [
-            str(Path(shutil.which("cookiecutter") or "cookiecutter")),
+            COOKIECUTTER,
             "--no-input",
             str(TEMPLATE_ROOT),
             "-o",
@@ -173,8 +172,14 @@ def test_license_text_names_the_author(bake: Bake, license_id: str) -> None:
     assert text.endswith("\n") and not text.endswith("\n\n")
 
 
-def test_make_help_lists_every_target(bake: Bake) -> None:
-    project = bake()
+EVERY_OPTION_ON = {
+    name: True for name, value in DEFAULTS.items() if isinstance(value, bool)
+}
+
+
+@pytest.mark.parametrize("answers", [{}, EVERY_OPTION_ON], ids=["defaults", "all-on"])
+def test_make_help_lists_every_target(bake: Bake, answers: dict[str, Any]) -> None:
+    project = bake(**answers)
 
     result = run(["make", "help"], project)
 

@@ -15,10 +15,12 @@ import pytest
 
 from tests.checks import (
     BIN,
+    PYTEST,
     clean_env,
     free_port,
-    http,
     interpreter,
+    must,
+    predict_documented_example,
     run,
     stop,
     wait_for,
@@ -41,19 +43,19 @@ HOSTILE_ANSWERS = {
     "project_slug": "churn-predictor",
     "package_name": "churn_predictor",
 }
-PYTEST = ["-q", "-p", "no:cacheprovider"]
-# The row whose project also runs the drift report's tests, in Evidently's environment:
-# the first with the report, which has pandas 3 outside it (no feature store).
-REPORT_ROW = next(row for row in ROWS if row["include_drift_report"])
-
-
-def must(args: list[str], cwd: Path, timeout: float = 600) -> str:
-    """Run a command in the project; fail the test with its output if it fails."""
-    result = run(args, cwd, timeout=timeout)
-    assert (
-        result.returncode == 0
-    ), f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+# The rows whose projects also run the drift report's tests in Evidently's environment:
+# the first with the report beside pandas 3, and the first beside the feature store,
+# which holds the project to pandas 2.
+REPORT_ROWS = [
+    row_id(
+        next(
+            r
+            for r in ROWS
+            if r["include_drift_report"] and feast == r["include_feature_store"]
+        )
+    )
+    for feast in (False, True)
+]
 
 
 def serve_and_predict(project: Path) -> dict[str, Any]:
@@ -74,9 +76,7 @@ def serve_and_predict(project: Path) -> dict[str, Any]:
     )
     try:
         wait_for(f"http://127.0.0.1:{port}/ready", server)
-        document = http(f"http://127.0.0.1:{port}/openapi.json")[1]
-        [example] = document["components"]["schemas"]["PredictRequest"]["examples"]
-        status, answer = http(f"http://127.0.0.1:{port}/predict", example)
+        status, answer = predict_documented_example(f"http://127.0.0.1:{port}")
     finally:
         stop(server)
     assert status == 200, answer
@@ -96,12 +96,13 @@ def test_baked_project_passes_its_own_checks(bake: Bake, row: dict[str, Any]) ->
     must(["uv", "run", "ruff", "check", "."], project)
     must(["uv", "run", "mypy"], project)
     # Left out here: the tests that start a real mlflow server (they run once, in the
-    # wheel's project below), the DVC pipeline's (once, in test_pipelines.py): the same
-    # code in every row, and 20 s or more each on CI's two cores; and the drift report's,
-    # which need Evidently's environment (below). pytest refuses a marker a project does
-    # not declare, so each is named only where the project has it.
+    # wheel's project below), and the DVC pipeline's without git (once, in
+    # test_pipelines.py): the same code in every row, and 20 s or more each on CI's two
+    # cores; and the drift report's, which need Evidently's environment (below). pytest
+    # refuses a marker a project does not declare, so each is named only where the
+    # project has it.
     marks = ["not tracking_server"]
-    if row["include_dvc"]:
+    if row["include_dvc"] and not row["init_git"]:
         marks.append("not dvc")
     if row["include_drift_report"]:
         marks.append("not report")
@@ -110,7 +111,7 @@ def test_baked_project_passes_its_own_checks(bake: Bake, row: dict[str, Any]) ->
         # What the image installs (uv sync --no-dev) has no Evidently in it...
         installed = must(["uv", "export", "--frozen", "--no-dev"], project)
         assert "evidently" not in installed
-        if row_id(row) == row_id(REPORT_ROW):
+        if row_id(row) in REPORT_ROWS:
             # ...which has its own environment, built once here for its tests.
             must(
                 [

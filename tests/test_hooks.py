@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from types import ModuleType
@@ -13,7 +12,7 @@ from typing import Any
 import jinja2
 import pytest
 
-from tests.checks import run
+from tests.checks import COOKIECUTTER, run
 from tests.matrix import BASE, TEMPLATE_ROOT, answers_for, baked_files
 
 GOOD = answers_for(BASE)
@@ -123,7 +122,7 @@ def test_cookiecutter_refuses_unknown_choice_or_boolean(
     """Cookiecutter itself rejects these before any hook runs; nothing is written."""
     result = subprocess.run(
         [
-            cookiecutter_command(),
+            COOKIECUTTER,
             "--no-input",
             str(TEMPLATE_ROOT),
             "-o",
@@ -140,12 +139,6 @@ def test_cookiecutter_refuses_unknown_choice_or_boolean(
     assert list(tmp_path.iterdir()) == []
 
 
-def cookiecutter_command() -> str:
-    found = shutil.which("cookiecutter")
-    assert found is not None
-    return found
-
-
 @pytest.mark.parametrize("no", ["no", "false", "0", "off"])
 def test_booleans_from_the_command_line(tmp_path: Path, no: str) -> None:
     options = [
@@ -156,7 +149,7 @@ def test_booleans_from_the_command_line(tmp_path: Path, no: str) -> None:
         "init_git",
     ]
     result = subprocess.run(
-        [cookiecutter_command(), "--no-input", str(TEMPLATE_ROOT), "-o", str(tmp_path)]
+        [COOKIECUTTER, "--no-input", str(TEMPLATE_ROOT), "-o", str(tmp_path)]
         + [f"{option}={no}" for option in options],
         capture_output=True,
         text=True,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.checks import PYTEST, must
 from tests.conftest import Bake
-from tests.test_generated import PYTEST, must
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks import clean_env, free_port, http, run, stop, wait_for
+from tests.checks import (
+    clean_env,
+    free_port,
+    http,
+    predict_documented_example,
+    run,
+    stop,
+    wait_for,
+)
 from tests.conftest import Bake
 
 pytestmark = pytest.mark.slow
@@ -206,14 +214,8 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
                 text=True,
             )
             wait_for(f"http://127.0.0.1:{api_port}/ready", api)
-            # The example the API documents for /predict, as a consumer would take it.
-            document = http(
-                f"http://127.0.0.1:{api_port}/openapi.json", api_key=API_KEY
-            )[1]
-            [example] = document["components"]["schemas"]["PredictRequest"]["examples"]
-            status, body = http(
-                f"http://127.0.0.1:{api_port}/predict", example, api_key=API_KEY
-            )
+            base = f"http://127.0.0.1:{api_port}"
+            status, body = predict_documented_example(base, api_key=API_KEY)
             assert (status, body["model_version"]) == (200, 1)
             # Read over REST: the run's metrics, the ONNX file through the proxy.
             status, info = http(f"http://127.0.0.1:{api_port}/model", api_key=API_KEY)
@@ -238,9 +240,7 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
                 == 200
             )
             assert http(f"http://127.0.0.1:{api_port}/ready", api_key=API_KEY)[0] == 200
-            status, body = http(
-                f"http://127.0.0.1:{api_port}/predict", example, api_key=API_KEY
-            )
+            status, body = predict_documented_example(base, api_key=API_KEY)
             assert (status, body["model_version"]) == (200, 1)
 
             # Back up: the failed training left no run and no version behind.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks import UV, clean_env, interpreter, run
+from tests.checks import COOKIECUTTER, UV, clean_env, interpreter, run
 from tests.matrix import TEMPLATE_ROOT
 
 pytestmark = pytest.mark.slow
@@ -25,7 +25,12 @@ NEWEST = re.search(r'"cookiecutter==([\d.]+)"', PYPROJECT)[1]  # type: ignore[in
 OLDEST = "2.2.0"
 # Answers given on the command line as words: cookiecutter 2.7 turns them into booleans
 # itself; for 2.2 to 2.6 the template's Jinja extension does.
-WORDS = ["include_docker=no", "include_pre_commit=off", "init_git=false"]
+WORDS = [
+    "include_docker=no",
+    "include_pre_commit=off",
+    "init_git=false",
+    "include_dvc=yes",
+]
 
 
 def cookiecutter(tmp_path: Path, version: str, python: str) -> Path:
@@ -88,7 +93,7 @@ def test_supported_toolchain_bakes_what_the_template_tests_bake(
         assert made.returncode == 0, made.stderr
         assert "Created my-ml-service." in made.stdout
         # The template's own cookiecutter (the pinned one) makes the reference.
-        expected = bake(Path(UV).with_name("cookiecutter"), reference / name, *answers)
+        expected = bake(Path(COOKIECUTTER), reference / name, *answers)
         assert expected.returncode == 0, expected.stderr
         assert (
             differences(tmp_path / version / name, reference / name) == []
