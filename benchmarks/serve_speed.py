@@ -31,7 +31,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from projects import bake, base_env, run
+from projects import bake, base_env, free_port, run
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 CLI = "my-ml-service"
@@ -137,14 +136,6 @@ def bake_and_train(folder: Path, env: dict[str, str]) -> tuple[Path, float]:
     run([cli, "train", "--json"], project, env)
     os.sync()  # the fresh install's disk writes, done before anything is timed
     return project, time.perf_counter() - started
-
-
-def free_port() -> int:
-    """A port nobody listens on now (the OS picks it; a tiny race is acceptable)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def generated_server(

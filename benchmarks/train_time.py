@@ -13,25 +13,15 @@ imports MLflow: the cost no MLflow-based command can avoid.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from projects import bake, base_env
+from projects import bake, base_env, timed
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 RUNS = 3
-
-
-def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
-    started = time.perf_counter()
-    result = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, check=True
-    )
-    return time.perf_counter() - started, result.stdout
 
 
 def main() -> int:
