@@ -116,6 +116,7 @@ class BatchWriter:
         _check_suffix(target, "write")
         target.parent.mkdir(parents=True, exist_ok=True)
         self.target = target
+        self.schema = schema
         self.partial = target.with_name(
             f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
         )

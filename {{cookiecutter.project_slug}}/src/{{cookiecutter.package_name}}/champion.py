@@ -10,14 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import numpy as np
-import numpy.typing as npt
-
 from .config import Settings
-from .contract import FEATURE_NAMES
 from .onnx_model import ARTIFACT as ONNX_ARTIFACT
-from .onnx_model import OnnxScorer
+from .onnx_model import OnnxScorer, Scores, pipeline_scores
 from .registry_rest import RestRegistry, can_serve_from
+from .schema import FEATURE_NAMES
 from .tracking import Version
 
 # Loading the ONNX file must not pay for pandas or scikit-learn.
@@ -28,7 +25,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Records = Sequence[Mapping[str, Any]]
-Probabilities = npt.NDArray[np.float64]
 Backend = Literal["onnx", "sklearn"]
 
 
@@ -53,10 +49,10 @@ def scoring_registry(settings: Settings) -> ScoringRegistry:
 
 
 class Scorer(Protocol):
-    """Churn probabilities for validated rows, one per row."""
+    """Scores of validated rows: one probability per class and row, or one value."""
 
-    def from_records(self, records: Records) -> Probabilities: ...
-    def from_frame(self, frame: "pd.DataFrame") -> Probabilities: ...
+    def from_records(self, records: Records) -> Scores: ...
+    def from_frame(self, frame: "pd.DataFrame") -> Scores: ...
 
 
 class PipelineScorer:
@@ -65,15 +61,14 @@ class PipelineScorer:
     def __init__(self, pipeline: "Pipeline") -> None:
         self.pipeline = pipeline
 
-    def from_records(self, records: Records) -> Probabilities:
+    def from_records(self, records: Records) -> Scores:
         import pandas as pd
 
         frame = pd.DataFrame.from_records(list(records), columns=list(FEATURE_NAMES))
         return self.from_frame(frame)
 
-    def from_frame(self, frame: "pd.DataFrame") -> Probabilities:
-        probability = self.pipeline.predict_proba(frame[list(FEATURE_NAMES)])[:, 1]
-        return np.asarray(probability, dtype=np.float64)
+    def from_frame(self, frame: "pd.DataFrame") -> Scores:
+        return pipeline_scores(self.pipeline, frame[list(FEATURE_NAMES)])
 
 
 @dataclass(frozen=True)

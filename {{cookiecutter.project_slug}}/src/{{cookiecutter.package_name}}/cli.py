@@ -121,13 +121,21 @@ def make_sample_data(
         datetime | None,
         typer.Option(help="Time of the newest event [default: start of today, UTC]."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the file if it exists.")
+    ] = False,
 ) -> None:
-    """Write a realistic churn sample whose newest rows are from today."""
+    """Write seeded sample rows that meet the contract (newest events from today)."""
     from .data import write_table
     from .sample import make_sample
 
     settings: Settings = ctx.obj
     target = out or settings.data_path
+    if target.exists() and not force:
+        _fail(
+            f"{target} exists and may be real data: pass --force to replace it with a "
+            "sample, or --out PATH to write elsewhere"
+        )
     with _failures_as_messages():
         write_table(make_sample(rows=rows, seed=seed, end=end), target)
     console.print(f"wrote {rows} rows to {target}")
@@ -190,7 +198,8 @@ def train(
         return
     verdict = "promoted to champion" if result.promoted else "not promoted"
     console.print(
-        f"{result.model_name} version {result.model_version} {verdict}: {result.reason}\n"
+        f"{result.model_name} version {result.model_version} ({result.task}, "
+        f"{result.estimator}) {verdict}: {result.reason}\n"
         f"run {result.run_id}; "
         + ", ".join(f"{name} {value:.4f}" for name, value in result.metrics.items())
     )

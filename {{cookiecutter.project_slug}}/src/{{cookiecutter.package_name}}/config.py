@@ -30,6 +30,9 @@ from pydantic_settings import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {%- endif %}
 
+from .contract import DATA_PATH, TARGET
+from .metrics import DEFAULT_METRIC, metrics_for
+
 ENV_PREFIX = "{{ cookiecutter.package_name | upper }}_"
 {%- if cookiecutter.include_dvc %}
 # DVC's parameters file, in the working folder: the training parameters live there.
@@ -37,6 +40,10 @@ PARAMS_FILE = Path("params.yaml")
 {%- endif %}
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+# The model families (model.py builds each for every task).
+Family = Literal[
+    "linear", "random_forest", "hist_gradient_boosting", "lightgbm", "xgboost"
+]
 
 
 class ConfigError(Exception):
@@ -76,18 +83,27 @@ class Settings(BaseSettings):
 
     # Data and training
     seed: int = 42
-    data_path: Path = Path("data/churn.csv")
-    max_data_age_days: PositiveInt = Field(
-        30, description="the newest row must be at most this old"
+    data_path: Path = Field(
+        Path(DATA_PATH), description="the training file [default: the contract's]"
     )
-    min_rows: PositiveInt = 200
     validation_fraction: float = Field(0.2, gt=0, lt=1)
-    estimator: Literal["logistic_regression", "random_forest"] = "logistic_regression"
-    regularization_c: PositiveFloat = 1.0
-    n_estimators: PositiveInt = 200
-    decision_threshold: float = Field(0.5, gt=0, lt=1)
+    estimator: Family = Field(
+        "linear",
+        description="linear, random_forest, hist_gradient_boosting, lightgbm or "
+        "xgboost (the last two need the boosting extra)",
+    )
+    estimator_params: dict[str, bool | int | float | str | None] = Field(
+        default_factory=dict,
+        description='JSON of the estimator\'s own parameters over the family\'s '
+        'defaults, e.g. {"max_depth": 6}',
+    )
+    decision_threshold: float = Field(
+        0.5, gt=0, lt=1, description="binary tasks: the positive class from here"
+    )
     onnx_tolerance: PositiveFloat = Field(
-        1e-5, description="largest ONNX vs scikit-learn gap allowed for ONNX serving"
+        1e-5,
+        description="largest ONNX vs scikit-learn gap allowed for ONNX serving "
+        "(probabilities; values relative to their scale)",
     )
     drift_psi_threshold: PositiveFloat = Field(
         0.2, description="a feature whose PSI exceeds this has drifted"
@@ -124,8 +140,16 @@ class Settings(BaseSettings):
     )
     experiment_name: str = "{{ cookiecutter.project_slug }}"
     model_name: str = "{{ cookiecutter.project_slug }}"
-    primary_metric: Literal["roc_auc", "pr_auc", "f1", "accuracy"] = "roc_auc"
-    min_primary_metric: float = Field(0.6, ge=0, le=1)
+    primary_metric: str | None = Field(
+        None,
+        description="what the gate compares [default: roc_auc for binary, log_loss "
+        "for multiclass, rmse for regression]",
+    )
+    primary_metric_limit: float | None = Field(
+        None,
+        description="a floor (for scores) or ceiling (for losses) a model must meet "
+        "to be promoted, besides beating the baseline",
+    )
 {%- if cookiecutter.include_airflow %}
 
     # Scheduled training
@@ -211,6 +235,21 @@ class Settings(BaseSettings):
             file_secret_settings,
         )
 {%- endif %}
+
+    @field_validator("primary_metric")
+    @classmethod
+    def _metric_of_the_task(cls, value: str | None) -> str | None:
+        if value is not None and value not in metrics_for(TARGET.task):
+            raise ValueError(
+                f"not a metric of the contract's {TARGET.task} task; use one of "
+                + ", ".join(metrics_for(TARGET.task))
+            )
+        return value
+
+    @property
+    def metric(self) -> str:
+        """The primary metric: the setting, or the task's default."""
+        return self.primary_metric or DEFAULT_METRIC[TARGET.task]
 
     @field_validator("log_level", mode="before")
     @classmethod

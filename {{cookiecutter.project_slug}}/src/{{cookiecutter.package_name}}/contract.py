@@ -1,39 +1,27 @@
-"""The data contract: columns, types, ranges and categories, shared by training and serving."""
+"""The data contract: the problem this project solves, declared once.
 
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+Everything else follows from it: the estimator, the metrics and the promotion gate, the
+ONNX outputs, the request and response schemas, batch columns, drift and the sample
+data. Edit it by hand, or write it anew from your own file with
+``{{ cookiecutter.project_slug }} contract infer FILE --target COLUMN``.
+"""
 
-if TYPE_CHECKING:  # the server reads the contract but never builds a pandera schema
-    import pandas as pd
-    import pandera.pandas as pa
+from typing import Any
 
-ENTITY_ID = "customer_id"
-EVENT_TIME = "event_time"
-TARGET = "churned"
+from .columns import Categorical, Numeric, Target
+{%- if cookiecutter.task == "binary" %}
 
+# The example: will a customer cancel? A binary task on a made-up churn table.
+DATA_PATH = "data/train.csv"  # the training file, unless DATA_PATH says otherwise
+ENTITY_ID: str | None = "customer_id"  # a unique key per row, or None
+EVENT_TIME: str | None = "event_time"  # validation takes the newest rows; None: random
+MAX_DATA_AGE_DAYS: int | None = 30  # the newest row at most this old; None: any age
+MIN_ROWS = 200  # labelled rows a training file needs at least
+IGNORED: tuple[str, ...] = ()  # columns files may hold that the model does not read
 
-@dataclass(frozen=True)
-class Numeric:
-    """A numeric feature with the range real values fall in."""
-
-    name: str
-    minimum: float
-    maximum: float
-    integer: bool = False
-    nullable: bool = False
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Categorical:
-    """A categorical feature with its allowed values."""
-
-    name: str
-    categories: tuple[str, ...]
-    description: str = ""
-
-
+TARGET = Target(
+    "churned", "binary", classes=(0, 1), description="1: cancelled within 30 days"
+)
 FEATURES: tuple[Numeric | Categorical, ...] = (
     Numeric("tenure_months", 0, 120, integer=True, description="months as a customer"),
     Numeric("monthly_charges", 0, 500, description="current monthly bill"),
@@ -63,109 +51,91 @@ EXAMPLE: dict[str, Any] = {
     "payment_method": "electronic-check",
     "internet_service": "fiber",
 }
-NUMERIC = tuple(f.name for f in FEATURES if isinstance(f, Numeric))
-INTEGER = tuple(f.name for f in FEATURES if isinstance(f, Numeric) and f.integer)
-CATEGORICAL = tuple(f.name for f in FEATURES if isinstance(f, Categorical))
-FEATURE_NAMES = tuple(f.name for f in FEATURES)
+{%- elif cookiecutter.task == "multiclass" %}
 
+# The example: which team should take a support ticket? Five classes, made-up tickets.
+DATA_PATH = "data/train.csv"  # the training file, unless DATA_PATH says otherwise
+ENTITY_ID: str | None = "ticket_id"  # a unique key per row, or None
+EVENT_TIME: str | None = "created_at"  # validation takes the newest rows; None: random
+MAX_DATA_AGE_DAYS: int | None = 30  # the newest row at most this old; None: any age
+MIN_ROWS = 200  # labelled rows a training file needs at least
+IGNORED: tuple[str, ...] = ()  # columns files may hold that the model does not read
 
-def _feature_column(feature: Numeric | Categorical) -> "pa.Column":
-    import pandera.pandas as pa
+TARGET = Target(
+    "team",
+    "multiclass",
+    classes=("billing", "technical", "account", "sales", "abuse"),
+    description="the team that resolved the ticket",
+)
+FEATURES: tuple[Numeric | Categorical, ...] = (
+    Numeric("message_words", 1, 5000, integer=True, description="words in the ticket"),
+    Numeric("attachments", 0, 20, integer=True),
+    Numeric(
+        "account_age_days",
+        0,
+        10_000,
+        integer=True,
+        nullable=True,
+        description="missing when the sender has no account",
+    ),
+    Numeric("sentiment", -1, 1, description="from -1 (angry) to 1 (happy)"),
+    Categorical("channel", ("email", "chat", "phone", "web")),
+    Categorical("plan", ("free", "pro", "enterprise")),
+    Categorical(
+        "product", ("app", "api", "billing-portal"), nullable=True, description="if named"
+    ),
+)
+# One valid row: the example in the API docs and in tests.
+EXAMPLE: dict[str, Any] = {
+    "message_words": 120,
+    "attachments": 1,
+    "account_age_days": 400,
+    "sentiment": -0.4,
+    "channel": "email",
+    "plan": "pro",
+    "product": "api",
+}
+{%- else %}
 
-    if isinstance(feature, Categorical):
-        return pa.Column(
-            str, pa.Check.isin(feature.categories), description=feature.description
-        )
-    checks = [pa.Check.in_range(feature.minimum, feature.maximum)]
-    if feature.integer:
-        # Coercing to int64 would truncate 3.5 to 3 and pass it: integers are checked
-        # as whole numbers first and typed as integers after (with_integer_types).
-        checks.append(
-            pa.Check(lambda values: values % 1 == 0, error="must be a whole number")
-        )
-    return pa.Column(
-        "float64",
-        checks,
-        nullable=feature.nullable,
-        coerce=True,
-        description=feature.description,
-    )
+# The example: what will a flat rent for? A regression task on made-up listings.
+DATA_PATH = "data/train.csv"  # the training file, unless DATA_PATH says otherwise
+ENTITY_ID: str | None = "listing_id"  # a unique key per row, or None
+EVENT_TIME: str | None = "listed_at"  # validation takes the newest rows; None: random
+MAX_DATA_AGE_DAYS: int | None = 30  # the newest row at most this old; None: any age
+MIN_ROWS = 200  # labelled rows a training file needs at least
+IGNORED: tuple[str, ...] = ()  # columns files may hold that the model does not read
 
-
-def with_integer_types(frame: "pd.DataFrame") -> "pd.DataFrame":
-    """The integer features as int64, once the contract has held them to whole numbers.
-
-    A column with missing values stays float64, the one numeric type that holds them.
-    """
-    whole = [name for name in INTEGER if name in frame and frame[name].notna().all()]
-    return frame.astype(dict.fromkeys(whole, "int64")) if whole else frame
-
-
-def scoring_schema() -> "pa.DataFrameSchema":
-    """Rows to score: every feature; other columns (an id, say) pass through untouched."""
-    import pandera.pandas as pa
-
-    return pa.DataFrameSchema(
-        {feature.name: _feature_column(feature) for feature in FEATURES},
-        name="scoring data",
-    )
-
-
-def training_schema(
-    *, now: datetime, max_age: timedelta, min_rows: int
-) -> "pa.DataFrameSchema":
-    """Labelled rows: a unique entity id, a fresh event time, the features and the target."""
-    import pandas as pd
-    import pandera.pandas as pa
-
-    cutoff = pd.Timestamp(now - max_age)
-
-    def fresh(times: "pd.Series[Any]") -> bool:
-        newest = pd.to_datetime(times, utc=True, errors="coerce").max()
-        return bool(newest >= cutoff)
-
-    columns = {
-        ENTITY_ID: pa.Column(str, unique=True),
-        EVENT_TIME: pa.Column(
-            pd.DatetimeTZDtype("ns", "UTC"),
-            pa.Check(
-                fresh,
-                error=f"newest {EVENT_TIME} must be after {cutoff.isoformat()} "
-                f"(data at most {max_age.days} days old)",
-            ),
-            coerce=True,
-        ),
-        **{feature.name: _feature_column(feature) for feature in FEATURES},
-        TARGET: pa.Column(
-            "int64",
-            [
-                pa.Check.isin([0, 1]),
-                pa.Check(
-                    lambda target: target.nunique() == 2,
-                    error="target must hold both classes, 0 and 1",
-                ),
-            ],
-            coerce=True,
-        ),
-    }
-    return pa.DataFrameSchema(
-        columns,
-        checks=pa.Check(
-            lambda frame: len(frame) >= min_rows, error=f"at least {min_rows} rows"
-        ),
-        strict=True,
-        name="training data",
-    )
-
-
-def describe() -> dict[str, Any]:
-    """The contract as JSON-ready data, logged with every model."""
-    return {
-        "entity_id": ENTITY_ID,
-        "event_time": EVENT_TIME,
-        "target": TARGET,
-        "features": [
-            {"kind": type(feature).__name__.lower(), **asdict(feature)}
-            for feature in FEATURES
-        ],
-    }
+TARGET = Target(
+    "monthly_rent",
+    "regression",
+    minimum=200,
+    maximum=8000,
+    description="agreed rent per month, in euros",
+)
+FEATURES: tuple[Numeric | Categorical, ...] = (
+    Numeric("area_m2", 10, 400, description="living area"),
+    Numeric("rooms", 1, 12, integer=True),
+    Numeric("floor", 0, 60, integer=True),
+    Numeric(
+        "building_age_years",
+        0,
+        200,
+        integer=True,
+        nullable=True,
+        description="missing when unknown",
+    ),
+    Numeric("distance_to_centre_km", 0, 60),
+    Categorical("district", ("centre", "north", "south", "east", "west")),
+    Categorical("condition", ("new", "renovated", "original")),
+)
+# One valid row: the example in the API docs and in tests.
+EXAMPLE: dict[str, Any] = {
+    "area_m2": 64.5,
+    "rooms": 3,
+    "floor": 2,
+    "building_age_years": 35,
+    "distance_to_centre_km": 4.2,
+    "district": "north",
+    "condition": "renovated",
+}
+{%- endif %}

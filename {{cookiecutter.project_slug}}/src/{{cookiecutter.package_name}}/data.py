@@ -4,7 +4,7 @@ import hashlib
 import logging
 import numbers
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -12,13 +12,18 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from .config import Settings
-from .contract import ENTITY_ID, EVENT_TIME, TARGET, training_schema, with_integer_types
+from .contract import ENTITY_ID, EVENT_TIME, TARGET
 from .errors import DataError
+from .schema import training_schema, with_integer_types
 
 logger = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".jsonl", ".parquet")
 MAX_VALUES_SHOWN = 5
+
+
+# Entity ids stay text, even when they look like numbers.
+TEXT_COLUMNS = {ENTITY_ID: str} if ENTITY_ID is not None else {}
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -30,9 +35,9 @@ def read_table(path: Path) -> pd.DataFrame:
         )
     try:
         if path.suffix == ".csv":
-            return pd.read_csv(path, dtype={ENTITY_ID: str})
+            return pd.read_csv(path, dtype=TEXT_COLUMNS)
         if path.suffix == ".jsonl":
-            return pd.read_json(path, lines=True, dtype={ENTITY_ID: str})
+            return pd.read_json(path, lines=True, dtype=TEXT_COLUMNS)
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
     except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
@@ -48,15 +53,27 @@ def load_training_data(
 ) -> pd.DataFrame:
     """Read a training file and hold it to the training contract, fresh as of ``now``.
 
+    Rows without a target value are left out (and counted in the log): nothing can be
+    learnt from them.
+
     Raises:
         DataError: the file is missing, unreadable or breaks the contract.
     """
-    schema = training_schema(
-        now=now or datetime.now(UTC),
-        max_age=timedelta(days=settings.max_data_age_days),
-        min_rows=settings.min_rows,
-    )
-    return validate(read_table(path), schema, source=str(path))
+    schema = training_schema(now=now or datetime.now(UTC))
+    return labelled(validate(read_table(path), schema, source=str(path)), str(path))
+
+
+def labelled(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The rows that have a target value."""
+    unlabelled = frame[TARGET.name].isna()
+    if unlabelled.any():
+        logger.warning(
+            "%s: left out %d row(s) without a %s", source, unlabelled.sum(), TARGET.name
+        )
+        frame = frame[~unlabelled]
+    if TARGET.is_classification:
+        return frame
+    return frame.astype({TARGET.name: "float64"})
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
@@ -162,25 +179,63 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def time_split(
-    frame: pd.DataFrame, validation_fraction: float
+def split(
+    frame: pd.DataFrame, validation_fraction: float, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train on the older rows and validate on the newer ones, as the model will be used.
+    """Rows to train on and rows to validate on.
+
+    With an event time, the newer rows validate, as the model will be used: on what
+    comes after its training data. Without one, a seeded random share validates,
+    stratified by class for a classification task.
 
     Raises:
-        DataError: the newer rows hold a single class, so they cannot rank a model.
+        DataError: the validation rows cannot rank a model (a single class, or none).
     """
-    ordered = frame.sort_values(EVENT_TIME, kind="stable")
-    cut = round(len(ordered) * (1 - validation_fraction))
-    train, validation = ordered.iloc[:cut], ordered.iloc[cut:]
-    if validation[TARGET].nunique() < 2:
+    if EVENT_TIME is not None:
+        ordered = frame.sort_values(EVENT_TIME, kind="stable")
+        cut = round(len(ordered) * (1 - validation_fraction))
+        train, validation = ordered.iloc[:cut], ordered.iloc[cut:]
+        how = f"{len(validation)} newer rows to validate ({EVENT_TIME})"
+    else:
+        train, validation = _random_split(frame, validation_fraction, seed)
+        how = f"{len(validation)} random rows to validate (seed {seed}; no event time)"
+    if len(train) == 0 or len(validation) == 0:
         raise DataError(
-            f"The newest {len(validation)} rows (the validation window) hold only "
-            f"{TARGET}={validation[TARGET].iloc[0]}: add data or raise VALIDATION_FRACTION."
+            f"{len(frame)} labelled rows split into {len(train)} to train and "
+            f"{len(validation)} to validate: add data or change VALIDATION_FRACTION."
         )
-    logger.info(
-        "time split: %d rows to train, %d newer rows to validate",
-        len(train),
-        len(validation),
-    )
+    if TARGET.task == "binary" and validation[TARGET.name].nunique() < 2:
+        raise DataError(
+            f"The {len(validation)} validation rows hold only {TARGET.name}="
+            f"{validation[TARGET.name].iloc[0]!r}, so they cannot rank a model: add "
+            "data or raise VALIDATION_FRACTION."
+        )
+    logger.info("split: %d rows to train, %s", len(train), how)
     return train, validation
+
+
+def _random_split(
+    frame: pd.DataFrame, validation_fraction: float, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from sklearn.model_selection import train_test_split
+
+    target = frame[TARGET.name]
+    # Stratify when every class can go to both sides.
+    stratify = (
+        target
+        if TARGET.is_classification and target.value_counts().min() >= 2
+        else None
+    )
+    try:
+        train, validation = train_test_split(
+            frame,
+            test_size=validation_fraction,
+            random_state=seed,
+            stratify=stratify,
+        )
+    except ValueError:  # too few rows per class for that validation share
+        train, validation = train_test_split(
+            frame, test_size=validation_fraction, random_state=seed
+        )
+    return train.sort_index(), validation.sort_index()
+

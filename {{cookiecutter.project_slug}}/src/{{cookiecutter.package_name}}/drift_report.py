@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import export_no_tracking
-from .contract import CATEGORICAL, FEATURE_NAMES, NUMERIC
+from .schema import CATEGORICAL, FEATURE_NAMES, NUMERIC
 from .errors import DataError
 
 logger = logging.getLogger(__name__)

@@ -15,3 +15,7 @@ class RegistryError(Exception):
 
 class NoChampionError(RegistryError):
     """No version of the model holds the champion alias yet."""
+
+
+class ConfigurationError(Exception):
+    """The settings ask for something this installation cannot do (a missing extra)."""

@@ -5,7 +5,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .contract import CATEGORICAL, NUMERIC
+from .schema import CATEGORICAL, NUMERIC
 
 DECILES = np.linspace(0, 1, 11)
 # Keeps an empty bin from making the logarithm infinite.

@@ -5,8 +5,6 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -14,14 +12,15 @@ from pydantic import BaseModel
 
 from .batch_files import BatchReader, BatchWriter
 from .champion import Scorer
-from .contract import FEATURE_NAMES, NUMERIC, scoring_schema
 from .data import validate
 from .errors import DataError
+from .outputs import OUTPUT_COLUMNS, Predictions, columns, interpret, label_kind
+from .schema import FEATURE_NAMES, NUMERIC, scoring_schema
 
 if TYPE_CHECKING:
     import pandera.pandas as pa_schema
 
-OUTPUT_COLUMNS = {"prediction": pa.int64(), "probability": pa.float64()}
+ARROW_TYPES = {int: pa.int64(), str: pa.string(), float: pa.float64()}
 
 
 class ScoringResult(BaseModel):
@@ -64,25 +63,26 @@ def feature_frame(batch: pa.RecordBatch, first_row: int) -> pd.DataFrame:
 
 def score_frame(
     features: pd.DataFrame, scorer: Scorer, threshold: float, source: str
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """Hold rows to the contract, then score them: (classes, probabilities).
+) -> Predictions:
+    """Hold rows to the contract, then score them.
 
     Raises:
         DataError: a row breaks the contract; it is named by the frame's index.
     """
-    probability = scorer.from_frame(validate(features, _schema(), source=source))
-    return (probability >= threshold).astype(np.int64), probability
+    scores = scorer.from_frame(validate(features, _schema(), source=source))
+    return interpret(scores, threshold)
 
 
 def output_schema(schema: pa.Schema, source: Path) -> pa.Schema:
-    """The input's columns, then a class and a probability per row."""
+    """The input's columns, then the prediction (and probabilities) of each row."""
     taken = sorted(set(OUTPUT_COLUMNS) & set(schema.names))
     if taken:
         raise DataError(
             f"'{source}' already has column(s) {taken}, which predict writes: "
             "drop or rename them (is it an output of predict?)."
         )
-    for name, kind in OUTPUT_COLUMNS.items():
+    for name in OUTPUT_COLUMNS:
+        kind = ARROW_TYPES[label_kind()] if name == "prediction" else pa.float64()
         schema = schema.append(pa.field(name, kind))
     return schema
 
@@ -103,15 +103,12 @@ def score_batches(
     with BatchWriter(target, output_schema(reader.schema, reader.path)) as writer:
         for batch in reader:
             features = feature_frame(batch, first_row + rows)
-            classes, probability = score_frame(
-                features, scorer, threshold, str(reader.path)
-            )
-            writer.write(
-                batch.append_column("prediction", pa.array(classes)).append_column(
-                    "probability", pa.array(probability)
-                )
-            )
-            rows += batch.num_rows
+            predictions = score_frame(features, scorer, threshold, str(reader.path))
+            for name, values in columns(predictions).items():
+                field = writer.schema.field(name)
+                batch = batch.append_column(field, pa.array(values, field.type))
+            writer.write(batch)
+            rows += len(predictions)
     return rows
 
 

@@ -4,11 +4,13 @@ Serving from a tracking server reads the few things it needs over REST instead
 (``registry_rest``).
 """
 
+import json
 import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from importlib.metadata import packages_distributions
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 # Given explicitly: left to itself MLflow infers them, which costs seconds per model.
 MODEL_REQUIREMENTS = ("scikit-learn", "skops", "pandas", "numpy")
+# The contract a version was trained on, logged with its run.
+CONTRACT_DOCUMENT = "contract.json"
 
 
 def trusted_types(pipeline: "Pipeline") -> list[str]:
@@ -44,6 +48,16 @@ def trusted_types(pipeline: "Pipeline") -> list[str]:
     import skops.io  # only training needs it; importing it costs about a second
 
     return sorted(skops.io.get_untrusted_types(data=skops.io.dumps(pipeline)))
+
+
+def requirements(pipeline: "Pipeline") -> list[str]:
+    """The packages that load the model: scikit-learn's, and its estimator's own."""
+    packages = [*MODEL_REQUIREMENTS]
+    library = type(pipeline.steps[-1][1]).__module__.split(".")[0]
+    if library != "sklearn":
+        # The distribution that brought the module: xgboost comes as xgboost-cpu.
+        packages += packages_distributions().get(library, [library])[:1]
+    return [f"{package}=={installed_version(package)}" for package in packages]
 
 
 def _version(found: ModelVersion) -> Version:
@@ -132,16 +146,13 @@ class Registry:
             info = mlflow.sklearn.log_model(
                 pipeline,
                 name="model",
-                signature=infer_signature(
-                    example, pipeline.predict_proba(example)[:, 1]
-                ),
+                # What the model's predict answers: class numbers in the contract's
+                # order (its contract.json names them), or values.
+                signature=infer_signature(example, pipeline.predict(example)),
                 input_example=example,
                 registered_model_name=self.name,
                 skops_trusted_types=trusted_types(pipeline),
-                pip_requirements=[
-                    f"{package}=={installed_version(package)}"
-                    for package in MODEL_REQUIREMENTS
-                ],
+                pip_requirements=requirements(pipeline),
             )
         if info.registered_model_version is None:
             raise RegistryError(f"MLflow did not register a version of {self.name!r}")
@@ -201,6 +212,11 @@ class Registry:
             except (MlflowException, OSError):
                 return None
             return Path(local).read_bytes()
+
+    def contract(self, version: Version) -> dict[str, Any] | None:
+        """The contract the version was trained on, or None when its run lacks one."""
+        document = self.download(version, CONTRACT_DOCUMENT)
+        return None if document is None else dict(json.loads(document))
 
     def run_summary(self, version: Version) -> tuple[dict[str, float], datetime]:
         """The metrics of the run that produced a version, and when it started."""

@@ -1,73 +1,121 @@
-"""A seeded generator of realistic churn data, so the project trains without downloads."""
+"""Seeded sample data made from the contract alone, so the project trains without downloads.
+
+Rows follow the contract's ranges, categories and missing values; the target depends on
+the features through a fixed, made-up relationship (the same for every seed), so a model
+has something to learn and two samples describe the same world.
+"""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from .contract import ENTITY_ID, EVENT_TIME, TARGET
+from .columns import Categorical, Numeric
+from .contract import ENTITY_ID, EVENT_TIME, FEATURES, TARGET
+from .schema import CLASSES
+
+# Drives the relationship between features and target, not the rows.
+WORLD_SEED = 20_240_601
+MISSING_SHARE = 0.05  # of a nullable feature's values
 
 
 def start_of_today() -> datetime:
     return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _feature_values(
+    feature: Numeric | Categorical, rows: int, rng: np.random.Generator
+) -> npt.NDArray[Any]:
+    if isinstance(feature, Categorical):
+        values: npt.NDArray[Any] = rng.choice(
+            np.array(feature.categories, dtype=object), rows
+        )
+    else:
+        numbers = rng.uniform(feature.minimum, feature.maximum, rows)
+        numbers = numbers.round() if feature.integer else numbers.round(3)
+        values = np.clip(numbers, feature.minimum, feature.maximum)
+    if feature.nullable:
+        values = values.astype(object if isinstance(feature, Categorical) else float)
+        values[rng.random(rows) < MISSING_SHARE] = (
+            None if isinstance(feature, Categorical) else np.nan
+        )
+    return values
+
+
+def _signals(columns: dict[str, npt.NDArray[Any]], count: int) -> npt.NDArray[Any]:
+    """``count`` scores per row, each a fixed random mix of the features (unit scale)."""
+    world = np.random.default_rng(WORLD_SEED)
+    rows = len(next(iter(columns.values()))) if columns else 0
+    scores = np.zeros((rows, count))
+    for feature in FEATURES:
+        values = columns[feature.name]
+        if isinstance(feature, Categorical):
+            effects = dict(
+                zip(feature.categories, world.normal(size=(len(feature.categories), count)), strict=True)
+            )
+            part = np.array([effects.get(v, np.zeros(count)) for v in values])
+        else:
+            middle = (feature.minimum + feature.maximum) / 2
+            half = max((feature.maximum - feature.minimum) / 2, 1e-12)
+            scaled = np.nan_to_num((values.astype(float) - middle) / half)
+            part = np.outer(scaled, world.normal(size=count))
+        scores += part.reshape(rows, count)
+    spread = scores.std(axis=0)
+    return np.asarray(scores / np.where(spread > 0, spread, 1.0))
+
+
+def _target(
+    columns: dict[str, npt.NDArray[Any]], rows: int, rng: np.random.Generator
+) -> npt.NDArray[Any]:
+    if TARGET.task == "regression":
+        low, high = float(TARGET.minimum or 0), float(TARGET.maximum or 1)
+        middle, span = (low + high) / 2, high - low
+        signal = _signals(columns, 1)[:, 0]
+        values = middle + span / 6 * signal + rng.normal(0, span / 30, rows)
+        return np.asarray(np.clip(values, low, high).round(2))
+    count = len(CLASSES)
+    scores = 2.0 * _signals(columns, 1 if count == 2 else count)
+    if count == 2:
+        # About a third of the rows in the positive class, as in many real tables.
+        chance = 1 / (1 + np.exp(-(scores[:, 0] - 1.0)))
+        picked = (rng.random(rows) < chance).astype(int)
+    else:
+        weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+        weights /= weights.sum(axis=1, keepdims=True)
+        picked = (rng.random((rows, 1)) > weights.cumsum(axis=1)).sum(axis=1)
+        picked = np.minimum(picked, count - 1)
+    return np.array(CLASSES, dtype=object)[picked]
+
+
 def make_sample(
     rows: int = 2000, seed: int = 7, end: datetime | None = None, days: int = 180
 ) -> pd.DataFrame:
-    """Return ``rows`` customers whose events span the ``days`` before ``end``.
+    """Return ``rows`` rows meeting the contract; with an event time, their events span
+    the ``days`` before ``end``.
 
     The same (rows, seed, end) always gives the same frame. ``end`` defaults to the start
     of today (UTC), so a fresh sample passes the contract's freshness check.
     """
     rng = np.random.default_rng(seed)
-    end = end or start_of_today()
-    seconds = rng.uniform(0, days * 86_400, rows).round()
-    event_time = pd.to_datetime(end, utc=True) - pd.to_timedelta(seconds, unit="s")
-
-    contract = rng.choice(
-        ["month-to-month", "one-year", "two-year"], rows, p=[0.55, 0.25, 0.2]
-    )
-    internet = rng.choice(["dsl", "fiber", "none"], rows, p=[0.4, 0.45, 0.15])
-    payment = rng.choice(
-        ["card", "bank-transfer", "electronic-check", "mailed-check"],
-        rows,
-        p=[0.3, 0.25, 0.3, 0.15],
-    )
-    tenure = rng.integers(0, 121, rows)
-    base_charge = np.select(
-        [internet == "fiber", internet == "dsl"], [65.0, 45.0], 20.0
-    )
-    monthly = np.clip(base_charge + rng.normal(0, 12, rows), 5, 500).round(2)
-    total = (monthly * np.maximum(tenure, 1) * rng.uniform(0.9, 1.1, rows)).round(2)
-    # Noise as real exports have it: new customers often lack a total, a few others too.
-    missing = ((tenure < 2) & (rng.random(rows) < 0.6)) | (rng.random(rows) < 0.01)
-    support_calls = np.clip(rng.poisson(1 + 1.5 * (internet == "fiber")), 0, 50)
-
-    logit = (
-        -1.3
-        + 1.6 * (contract == "month-to-month")
-        - 0.9 * (contract == "two-year")
-        - 0.03 * tenure
-        + 0.02 * (monthly - 60)
-        + 0.35 * support_calls
-        + 0.6 * (payment == "electronic-check")
-        + rng.normal(0, 0.8, rows)
-    )
-    churned = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(int)
-
-    frame = pd.DataFrame(
-        {
-            ENTITY_ID: [f"C{number:07d}" for number in rng.permutation(rows) + 1],
-            EVENT_TIME: event_time,
-            "tenure_months": tenure,
-            "monthly_charges": monthly,
-            "total_charges": np.where(missing, np.nan, total),
-            "support_calls": support_calls,
-            "contract": contract,
-            "payment_method": payment,
-            "internet_service": internet,
-            TARGET: churned,
-        }
-    )
-    return frame.sort_values(EVENT_TIME, kind="stable").reset_index(drop=True)
+    frame: dict[str, Any] = {}
+    if ENTITY_ID is not None:
+        prefix = ENTITY_ID[:1].upper() or "E"
+        frame[ENTITY_ID] = [f"{prefix}{n:07d}" for n in rng.permutation(rows) + 1]
+    if EVENT_TIME is not None:
+        seconds = rng.uniform(0, days * 86_400, rows).round()
+        end_time = pd.Timestamp(end or start_of_today())
+        end_time = end_time.tz_localize(UTC) if end_time.tz is None else end_time
+        frame[EVENT_TIME] = end_time - pd.to_timedelta(seconds, unit="s")
+    columns = {f.name: _feature_values(f, rows, rng) for f in FEATURES}
+    frame.update(columns)
+    for feature in FEATURES:  # whole numbers without gaps are written as integers
+        if isinstance(feature, Numeric) and feature.integer and not feature.nullable:
+            frame[feature.name] = columns[feature.name].astype(np.int64)
+    labels = _target(columns, rows, rng)
+    frame[TARGET.name] = labels if TARGET.task == "regression" else list(labels)
+    sample = pd.DataFrame(frame)
+    if EVENT_TIME is not None:
+        sample = sample.sort_values(EVENT_TIME, kind="stable").reset_index(drop=True)
+    return sample

@@ -16,18 +16,20 @@ from pydantic import BaseModel
 
 from . import TEMPLATE_VERSION
 from .config import Settings
-from .contract import FEATURE_NAMES, TARGET, describe
-from .data import file_md5, file_sha256, load_training_data, time_split
+from .contract import TARGET
+from .data import file_md5, file_sha256, load_training_data, split
+from .errors import DataError
 {%- if cookiecutter.include_drift_report %}
 from .drift_report import REFERENCE_SAMPLE, reference_sample
 {%- endif %}
-from .metrics import classification_metrics
+from .metrics import baseline_scores, evaluate
 from .model import build_pipeline, model_params
 from .monitoring import reference_statistics
 from .onnx_model import ARTIFACT as ONNX_ARTIFACT
-from .onnx_model import convert, max_difference
+from .onnx_model import convert, max_difference, pipeline_scores
 from .promotion import decide
-from .registry import Registry
+from .registry import CONTRACT_DOCUMENT, Registry
+from .schema import CLASSES, FEATURE_NAMES, TASK, describe, encode_target
 from .seed import seed_everything
 
 if TYPE_CHECKING:
@@ -47,8 +49,11 @@ class TrainResult(BaseModel):
     model_version: int
     promoted: bool
     reason: str
+    task: str
+    estimator: str
     primary_metric: str
     metrics: dict[str, float]
+    baseline_metric: float
     champion_metric: float | None
     seed: int
     data_path: str
@@ -108,19 +113,26 @@ def train(
         logger.info(
             "data %s: %d rows x %d columns, sha256 %s", path, *frame.shape, data_sha256
         )
-        train_rows, validation_rows = time_split(frame, settings.validation_fraction)
+        train_rows, validation_rows = split(frame, settings.validation_fraction, seed)
+        require_every_class(train_rows)
 
+    metric = settings.metric
     with step("fit"):
-        pipeline = build_pipeline(settings, seed)
-        pipeline.fit(train_rows[list(FEATURE_NAMES)], train_rows[TARGET])
+        pipeline = build_pipeline(settings, TASK, seed)
+        train_truth = encode_target(train_rows[TARGET.name])
+        pipeline.fit(train_rows[list(FEATURE_NAMES)], train_truth)
         features = validation_rows[list(FEATURE_NAMES)]
-        metrics = classification_metrics(
-            validation_rows[TARGET],
-            pipeline.predict_proba(features)[:, 1],
-            settings.decision_threshold,
-        )
+        truth = encode_target(validation_rows[TARGET.name])
+        threshold = settings.decision_threshold
+        metrics = evaluate(TASK, truth, pipeline_scores(pipeline, features), threshold)
+        baseline = evaluate(
+            TASK,
+            truth,
+            baseline_scores(TASK, train_truth, len(features), len(CLASSES)),
+            threshold,
+        )[metric]
         model_sha256 = hashlib.sha256(pickle.dumps(pipeline, protocol=5)).hexdigest()
-        logger.info("validation metrics %s", metrics)
+        logger.info("validation metrics %s (baseline %s %.4f)", metrics, metric, baseline)
 
     with step("convert to onnx"):
         onnx_model = convert(pipeline)
@@ -130,7 +142,7 @@ def train(
             if difference > settings.onnx_tolerance:
                 # Serve the exact model rather than a fast approximation of it.
                 logger.warning(
-                    "ONNX probabilities differ by %.2e (over %.0e): serving will use "
+                    "ONNX scores differ by %.2e (over %.0e): serving will use "
                     "scikit-learn",
                     difference,
                     settings.onnx_tolerance,
@@ -139,17 +151,20 @@ def train(
         backend: Literal["onnx", "sklearn"] = "onnx" if onnx_model else "sklearn"
 
     registry = Registry(settings)
-    metric = settings.primary_metric
     with step("score champion"):
         champion = registry.champion()
-        champion_metric = None
-        if champion is not None:
+        champion_metric, caveat = None, ""
+        if champion is not None and registry.contract(champion) != describe():
+            # Another target, task or columns: its scores would not be comparable.
+            caveat = (
+                f"the champion (version {champion.number}) was trained on another "
+                "contract, so only the baseline was compared"
+            )
+            logger.warning(caveat)
+        elif champion is not None:
             # Scored on this run's validation rows, so both models face the same data.
-            champion_metric = classification_metrics(
-                validation_rows[TARGET],
-                registry.load(champion).predict_proba(features)[:, 1],
-                settings.decision_threshold,
-            )[metric]
+            champion_scores = pipeline_scores(registry.load(champion), features)
+            champion_metric = evaluate(TASK, truth, champion_scores, threshold)[metric]
 
     with step("log and register"):
         commit = git_commit()
@@ -157,7 +172,7 @@ def train(
             pipeline=pipeline,
             example=features.head(3),
             params=model_params(settings, seed),
-            metrics=metrics,
+            metrics={**metrics, f"baseline_{metric}": baseline},
             tags={
                 "data_path": str(path),
                 "data_sha256": data_sha256,
@@ -165,12 +180,13 @@ def train(
                 "model_sha256": model_sha256,
                 "rows_train": str(len(train_rows)),
                 "rows_validation": str(len(validation_rows)),
+                "task": TASK,
                 "template_version": TEMPLATE_VERSION,
                 "serving_backend": backend,
                 **({"git_commit": commit} if commit else {}),
             },
             documents={
-                "contract.json": describe(),
+                CONTRACT_DOCUMENT: describe(),
                 "reference_statistics.json": reference_statistics(train_rows),
             },
             files={
@@ -189,7 +205,9 @@ def train(
             metric=metric,
             challenger=metrics[metric],
             champion=champion_metric,
-            minimum=settings.min_primary_metric,
+            baseline=baseline,
+            limit=settings.primary_metric_limit,
+            caveat=caveat,
         )
         if decision.promote:
             registry.promote(version.number)
@@ -213,8 +231,11 @@ def train(
         model_version=version.number,
         promoted=decision.promote,
         reason=decision.reason,
+        task=TASK,
+        estimator=settings.estimator,
         primary_metric=metric,
         metrics=metrics,
+        baseline_metric=baseline,
         champion_metric=champion_metric,
         seed=seed,
         data_path=str(path),
@@ -227,3 +248,20 @@ def train(
         onnx_max_difference=difference,
         seconds=seconds,
     )
+
+
+def require_every_class(train_rows: "pd.DataFrame") -> None:
+    """A classifier learns the classes its training rows hold: all of the contract's.
+
+    Raises:
+        DataError: a class has no training row.
+    """
+    if not TARGET.is_classification:
+        return
+    absent = [c for c in CLASSES if not (train_rows[TARGET.name] == c).any()]
+    if absent:
+        raise DataError(
+            f"No training row has {TARGET.name} {', '.join(map(repr, absent))}: a "
+            "model cannot learn a class it never sees. Add rows of it, or drop it "
+            "from the classes of TARGET in contract.py."
+        )

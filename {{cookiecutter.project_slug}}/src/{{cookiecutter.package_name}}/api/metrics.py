@@ -16,6 +16,10 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..contract import TARGET
+from ..outputs import HISTOGRAM_BUCKETS, Predictions, counted
+from ..schema import TASK
+
 # Serving is fast: most requests should land in the sub-millisecond buckets.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
@@ -39,14 +43,20 @@ class ServiceMetrics:
         )
         self.predictions = Counter(
             "predictions_total",
-            "Rows scored, by predicted class.",
+            "Rows scored, by predicted class (all under 'value' for regression).",
             ["model_version", "prediction"],
             registry=self.registry,
         )
+        # Of the positive class (binary), of the predicted class (multiclass), or the
+        # predicted value itself (regression), in buckets over the target's range.
         self.probability = Histogram(
-            "prediction_probability",
-            "Churn probability of scored rows.",
-            buckets=tuple(np.round(np.linspace(0.1, 1.0, 10), 1)),
+            "prediction_probability" if TASK != "regression" else "prediction_value",
+            (
+                f"Predicted {TARGET.name} of scored rows."
+                if TASK == "regression"
+                else "Probability of the positive (binary) or predicted class."
+            ),
+            buckets=HISTOGRAM_BUCKETS,
             registry=self.registry,
         )
         self.model_version = Gauge(
@@ -74,18 +84,15 @@ class ServiceMetrics:
                 os.getpid(), path=str(self.multiprocess_dir)
             )
 
-    def record_predictions(
-        self,
-        version: int,
-        classes: npt.NDArray[np.int_],
-        probability: npt.NDArray[np.float64],
-    ) -> None:
-        positives = int(classes.sum())
-        if positives:
-            self.predictions.labels(str(version), "1").inc(positives)
-        if len(classes) - positives:
-            self.predictions.labels(str(version), "0").inc(len(classes) - positives)
-        observe_all(self.probability, probability)
+    def record_predictions(self, version: int, predictions: Predictions) -> None:
+        for label, count in counted(predictions).items():
+            self.predictions.labels(str(version), label).inc(count)
+        observed = (
+            predictions.labels.astype(np.float64)
+            if predictions.probability is None
+            else predictions.probability
+        )
+        observe_all(self.probability, observed)
 
 
 def observe_all(histogram: Histogram, values: npt.NDArray[np.float64]) -> None:

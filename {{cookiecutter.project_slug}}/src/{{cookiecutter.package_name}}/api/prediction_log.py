@@ -8,11 +8,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from ..config import Settings
 from ..logs import rotating_file
+from ..outputs import Predictions
 
 # How often the writer thread empties the queue into the file. Waking a thread for every
 # request, as a logging QueueHandler does, cost more than scoring the request.
@@ -57,8 +55,7 @@ class PredictionLog:
         model_version: int,
         latency_ms: float,
         inputs: Sequence[Mapping[str, Any]],
-        classes: npt.NDArray[np.int_],
-        probability: npt.NDArray[np.float64],
+        predictions: Predictions,
     ) -> None:
         if self._writer is None:
             return
@@ -66,9 +63,13 @@ class PredictionLog:
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "model_version": model_version,
             "latency_ms": round(latency_ms, 3),
-            "rows": len(classes),
-            "predictions": classes.tolist(),
-            "probabilities": probability.round(6).tolist(),
+            "rows": len(predictions),
+            "predictions": predictions.labels.tolist(),
+            **(
+                {}
+                if predictions.probability is None
+                else {"probabilities": predictions.probability.round(6).tolist()}
+            ),
             "inputs": list(inputs[: self.sample_rows]),
         }
         # deque.append is atomic: no lock, and the writer is not woken.

@@ -15,7 +15,9 @@ from pydantic import (
 from pydantic_core import core_schema
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
-from ..contract import EXAMPLE, FEATURES, Categorical
+from ..columns import Categorical
+from ..contract import EXAMPLE, FEATURES, TARGET
+from ..schema import CLASSES, TASK
 
 
 class HealthResponse(BaseModel):
@@ -47,17 +49,54 @@ class ModelInfo(BaseModel):
 
 # Rows in and out are TypedDicts, not models: pydantic validates them straight from and
 # to dicts, which takes half the time of building (and dumping) a model per row.
-class Prediction(TypedDict):
-    prediction: Annotated[
-        int, Field(ge=0, le=1, description="1: the customer is likely to churn")
-    ]
-    probability: Annotated[float, Field(ge=0, le=1)]
+def prediction_type() -> Any:
+    """One row's prediction, as the contract's task has it."""
+    fields: dict[str, Any]
+    if TASK == "regression":
+        fields = {
+            "prediction": Annotated[
+                float, Field(description=f"the predicted {TARGET.name}")
+            ]
+        }
+    else:
+        label = Annotated[
+            Literal[CLASSES],  # type: ignore[valid-type]
+            Field(description=f"the predicted {TARGET.name}"),
+        ]
+        fields = {"prediction": label}
+        if TASK == "binary":
+            fields["probability"] = Annotated[
+                float,
+                Field(
+                    ge=0,
+                    le=1,
+                    description=f"of {TARGET.name}={CLASSES[1]!r}: the prediction "
+                    "when it reaches DECISION_THRESHOLD",
+                ),
+            ]
+        else:
+            fields["probability"] = Annotated[
+                float, Field(ge=0, le=1, description="of the predicted class")
+            ]
+            fields["probabilities"] = Annotated[
+                dict[str, float], Field(description="of every class, by its label")
+            ]
+    prediction = TypedDict("Prediction", fields)  # type: ignore[misc]
+    prediction.__doc__ = f"The {TASK} prediction of one row."
+    return prediction
 
 
-class PredictResponse(BaseModel):
-    model_name: str
-    model_version: int
-    predictions: list[Prediction]
+def response_model() -> type[BaseModel]:
+    """The /predict answer: the model that scored, and a prediction per instance."""
+    return create_model(
+        "PredictResponse",
+        model_name=(str, ...),
+        model_version=(int, ...),
+        predictions=(list[prediction_type()], ...),  # type: ignore[misc]
+    )
+
+
+PredictResponse = response_model()
 
 
 # JSON's own types, as the contract states them: a string or a boolean is not a number,

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from ...contract import describe
+from ...schema import describe
 from ..deps import ModelDep
 from ..schemas import ModelInfo
 

@@ -12,6 +12,7 @@ from ..deps import ModelDep, SettingsDep
 {%- if cookiecutter.include_feature_store %}
 from ..entities import entity_records
 {%- endif %}
+from ...outputs import interpret, rows
 from ..schemas import PredictResponse
 
 router = APIRouter(tags=["predict"])
@@ -49,7 +50,7 @@ def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
 )
 async def predict(
     request: Request, model: ModelDep, settings: SettingsDep
-) -> PredictResponse | Response:
+) -> BaseModel | Response:
     """Score 1 to API_MAX_BATCH instances with the champion model."""
     started = time.perf_counter()
     request_model: type[BaseModel] = request.app.state.request_model
@@ -72,21 +73,18 @@ async def predict(
     if records is None:  # {"entities": [...]}: the rows come from the feature store
         records = entity_records(request, payload.entities)  # type: ignore[attr-defined]
 {%- endif %}
-    probability = model.scorer.from_records(records)
-    classes = (probability >= settings.decision_threshold).astype(int)
-    request.app.state.metrics.record_predictions(model.version, classes, probability)
+    predictions = interpret(
+        model.scorer.from_records(records), settings.decision_threshold
+    )
+    request.app.state.metrics.record_predictions(model.version, predictions)
     request.app.state.prediction_log.write(
         model_version=model.version,
         latency_ms=(time.perf_counter() - started) * 1000,
         inputs=records,
-        classes=classes,
-        probability=probability,
+        predictions=predictions,
     )
     return PredictResponse(
         model_name=model.name,
         model_version=model.version,
-        predictions=[
-            {"prediction": c, "probability": p}
-            for c, p in zip(classes.tolist(), probability.tolist(), strict=True)
-        ],
+        predictions=rows(predictions),
     )
