@@ -1,6 +1,7 @@
 """The contract as rules: the column lists derived from it, and the pandera schemas that
 hold data to it at every boundary."""
 
+import json
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -172,8 +173,9 @@ def encode_target(values: "pd.Series[Any]") -> npt.NDArray[Any]:
 
 
 def describe() -> dict[str, Any]:
-    """The contract as JSON-ready data, logged with every model."""
-    return {
+    """The contract as JSON data (lists, not tuples), logged with every model: equal to
+    what is read back from a run's contract.json."""
+    document = {
         "entity_id": ENTITY_ID,
         "event_time": EVENT_TIME,
         "target": asdict(TARGET),
@@ -182,3 +184,5 @@ def describe() -> dict[str, Any]:
             for feature in FEATURES
         ],
     }
+    parsed: dict[str, Any] = json.loads(json.dumps(document))
+    return parsed
