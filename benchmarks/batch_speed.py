@@ -68,14 +68,14 @@ PLAIN_LOOP = f"""
 import json, sys, time
 from pathlib import Path
 import pyarrow.parquet as pq
-from {PACKAGE}.contract import FEATURE_NAMES
+from {PACKAGE}.schema import FEATURE_NAMES
 from {PACKAGE}.onnx_model import OnnxScorer, feeds_from_frame
 scorer = OnnxScorer(Path(sys.argv[1]).read_bytes())
 started = time.perf_counter()
 rows = 0
 for batch in pq.ParquetFile(sys.argv[2]).iter_batches(batch_size=65_536):
     frame = batch.select(list(FEATURE_NAMES)).to_pandas()
-    scorer.probability(feeds_from_frame(frame))
+    scorer.scores(feeds_from_frame(frame))
     rows += batch.num_rows
 print(json.dumps({{"rows": rows, "seconds": time.perf_counter() - started}}))
 """

@@ -148,7 +148,7 @@ def main() -> int:
                 "report",
                 CLI,
                 "drift",
-                "data/churn.csv",
+                "data/train.csv",
                 "--report",
                 str(folder / "drift.html"),
             ],

@@ -242,8 +242,8 @@ def sample_rows(project: Path, env: dict[str, str]) -> list[dict[str, Any]]:
     them: read with the project's own contract rather than a copy of it here."""
     script = (
         "import pandas as pd\n"
-        f"from {PACKAGE}.contract import FEATURE_NAMES\n"
-        f"frame = pd.read_csv('data/churn.csv').head({max(BATCHES)})\n"
+        f"from {PACKAGE}.schema import FEATURE_NAMES\n"
+        f"frame = pd.read_csv('data/train.csv').head({max(BATCHES)})\n"
         "print(frame[list(FEATURE_NAMES)].to_json(orient='records'))\n"
     )
     python = str(project / ".venv" / "bin" / "python")

@@ -67,6 +67,7 @@ MIN_PYTHON = (3, 9)
 CHOICES = {
     "python_version": ("3.11", "3.12", "3.13"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),
+    "task": ("binary", "multiclass", "regression"),
 }
 BOOLEANS = (
     "include_api",

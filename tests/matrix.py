@@ -34,6 +34,7 @@ CYCLED: dict[str, tuple[Any, ...]] = {
     "init_git": (False, True, False),
     "python_version": tuple(DEFAULTS["python_version"]),
     "license": tuple(DEFAULTS["license"]),
+    "task": tuple(DEFAULTS["task"]),
 }
 BOOLEAN_NAMES = {
     "include_api": "api",
@@ -66,6 +67,7 @@ def row_id(row: dict[str, Any]) -> str:
     ]
     parts.append("py" + row["python_version"].replace(".", ""))
     parts.append(row["license"].lower())
+    parts.append(row["task"])
     return "-".join(parts)
 
 
@@ -94,6 +96,7 @@ SLOW_TIER_OPTIONS = (
     "include_drift_report",
     "init_git",
     "python_version",
+    "task",
 )
 
 
@@ -104,6 +107,7 @@ def slow_traits(row: dict[str, Any]) -> set[tuple[str, Any]]:
     traits = {(option, row[option]) for option in SLOW_TIER_OPTIONS}
     if row["include_api"]:
         traits.add(("serves on", row["python_version"]))
+        traits.add(("serves", row["task"]))
     if row["include_feature_store"]:
         traits.add(("feature store with the API", row["include_api"]))
     if row["include_pre_commit"] and row["include_docker"]:
@@ -164,21 +168,26 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
                 "batch_files",
                 "champion",
                 "cli",
+                "columns",
                 "config",
                 "contract",
                 "dask_scoring",
                 "data",
                 "errors",
+                "infer",
                 "logs",
                 "metrics",
                 "model",
                 "monitoring",
+                "onnx_converters",
                 "onnx_model",
+                "outputs",
                 "predict",
                 "promotion",
                 "registry",
                 "registry_rest",
                 "sample",
+                "schema",
                 "seed",
                 "tracking",
                 "train",

@@ -32,6 +32,23 @@ def test_every_yes_no_answer_is_known_everywhere_that_lists_them(
     assert matrix == booleans
 
 
+def test_every_choice_is_checked_by_the_hook_and_baked_by_the_matrix(
+    tmp_path: Path,
+) -> None:
+    """Each value of a choice answer is one the hook accepts and some row bakes."""
+    choices = {
+        key: value
+        for key, value in DEFAULTS.items()
+        if isinstance(value, list) and not key.startswith("_")
+    }
+    hook = load_hook("pre_gen_project", answers_for(BASE), tmp_path)
+
+    assert "task" in choices
+    assert {key: list(values) for key, values in hook.CHOICES.items()} == choices
+    for key, values in choices.items():
+        assert set(CYCLED[key]) == set(values), key
+
+
 @pytest.mark.parametrize(
     ("word", "meaning"),
     [

@@ -128,8 +128,8 @@ def test_baked_project_passes_its_own_checks(bake: Bake, row: dict[str, Any]) ->
         must(["uv", "run", "churn-predictor", "train", "--json"], project)
     )
     assert (trained["model_version"], trained["promoted"]) == (1, True)
-    must(["uv", "run", "churn-predictor", "predict", "data/churn.csv"], project)
-    scored = (project / "data" / "churn.predictions.csv").read_text(encoding="utf-8")
+    must(["uv", "run", "churn-predictor", "predict", "data/train.csv"], project)
+    scored = (project / "data" / "train.predictions.csv").read_text(encoding="utf-8")
     assert len(scored.splitlines()) == 2001  # the header and the 2,000 sample rows
     if row["include_api"]:
         answer = serve_and_predict(project)
