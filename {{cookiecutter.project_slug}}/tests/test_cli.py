@@ -132,39 +132,6 @@ def test_estimator_params_the_family_does_not_take_exit_1_naming_them(
     assert "ESTIMATOR_PARAMS={'leaves': 3} does not fit linear" in result.stderr
 
 
-# Runs the CLI as if the boosting extra were not installed: lightgbm cannot be imported.
-WITHOUT_LIGHTGBM = """
-import runpy, sys
-sys.modules["lightgbm"] = None
-sys.argv = [sys.argv[1], *sys.argv[2:]]
-runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
-"""
-
-
-def test_a_family_without_its_library_exits_1_with_the_install_command(
-    sample_path: Path,
-) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-c", WITHOUT_LIGHTGBM, PACKAGE, "train"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            **os.environ,
-            f"{ENV_PREFIX}DATA_PATH": str(sample_path),
-            f"{ENV_PREFIX}ESTIMATOR": "lightgbm",
-        },
-    )
-
-    assert completed.returncode == 1, completed.stderr
-    assert (
-        "ESTIMATOR='lightgbm' needs lightgbm, which is not installed"
-        in completed.stderr
-    )
-    assert "uv sync --extra boosting" in completed.stderr
-    assert "Traceback" not in completed.stderr
-
-
 def test_scheduler_without_the_dask_engine_is_refused() -> None:
     result = runner.invoke(app, ["predict", "x.parquet", "--scheduler", "tcp://h:8786"])
 

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -31,7 +32,7 @@ MOVED_CATEGORICAL = [f for f in CATEGORICALS if len(f.categories) > 1][:1]
 def shifted(frame: pd.DataFrame) -> pd.DataFrame:
     """The moved numeric feature crowded near its minimum, the moved categorical one
     all of its first category; the other features as they were."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for number in MOVED_NUMERIC:
         values = number.minimum + (frame[number.name] - number.minimum) * 0.05
         changes[number.name] = values.round() if number.integer else values
@@ -41,7 +42,7 @@ def shifted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def moved_features() -> set[str]:
-    return {f.name for f in (*MOVED_NUMERIC, *MOVED_CATEGORICAL)}
+    return {f.name for f in MOVED_NUMERIC} | {f.name for f in MOVED_CATEGORICAL}
 
 
 def test_psi_is_zero_for_equal_shares_and_grows_with_the_shift() -> None:

@@ -62,6 +62,11 @@ def test_labels_are_the_contracts_classes_or_values() -> None:
         np.testing.assert_array_equal(predicted.probability, given[:, 1])
         expected = [CLASSES[1] if p >= 0.5 else CLASSES[0] for p in given[:, 1]]
         assert predicted.probabilities is None
+        # The threshold moves rows to the positive class, and nothing else.
+        low = interpret(given, 0.1)
+        assert (low.labels == CLASSES[1]).sum() == (given[:, 1] >= 0.1).sum()
+        assert (low.labels == CLASSES[1]).sum() > (predicted.labels == CLASSES[1]).sum()
+        np.testing.assert_array_equal(low.probability, predicted.probability)
     else:
         np.testing.assert_array_equal(predicted.probability, given.max(axis=1))
         expected = [CLASSES[i] for i in given.argmax(axis=1)]
@@ -69,17 +74,6 @@ def test_labels_are_the_contracts_classes_or_values() -> None:
         np.testing.assert_array_equal(predicted.probabilities, given)
     assert predicted.labels.tolist() == expected
     assert all(type(label) is label_kind() for label in predicted.labels.tolist())
-
-
-@pytest.mark.skipif(TASK != "binary", reason="only a binary task has a threshold")
-def test_the_threshold_moves_labels_to_the_positive_class() -> None:
-    given = scores()
-
-    low, high = interpret(given, 0.1), interpret(given, 0.9)
-
-    positive = CLASSES[1]
-    assert (low.labels == positive).sum() > (high.labels == positive).sum()
-    assert (low.labels == positive).sum() == (given[:, 1] >= 0.1).sum()
 
 
 def test_each_row_is_a_json_object_of_the_task() -> None:

@@ -71,7 +71,8 @@ def test_every_class_and_category_occurs() -> None:
     if TARGET.is_classification:
         assert set(frame[TARGET.name]) == set(CLASSES)
     else:
-        assert frame[TARGET.name].between(TARGET.minimum, TARGET.maximum).all()
+        low, high = float(TARGET.minimum or 0), float(TARGET.maximum or 0)
+        assert frame[TARGET.name].between(low, high).all()
         assert frame[TARGET.name].nunique() > ROWS / 2
     for feature in FEATURES:
         if isinstance(feature, Categorical):

@@ -86,7 +86,8 @@ def _target(
         weights /= weights.sum(axis=1, keepdims=True)
         picked = (rng.random((rows, 1)) > weights.cumsum(axis=1)).sum(axis=1)
         picked = np.minimum(picked, count - 1)
-    return np.array(CLASSES, dtype=object)[picked]
+    labels: npt.NDArray[Any] = np.array(CLASSES, dtype=object)[picked]
+    return labels
 
 
 def make_sample(
