@@ -54,10 +54,15 @@ def features(frame: Frame) -> Frame:
 
 
 def records(frame: Frame) -> list[dict[str, Any]]:
-    """Feature rows as JSON gives them: plain Python values, None where missing."""
+    """Feature rows as a client sends them: plain Python values, whole numbers as
+    ints, None where missing."""
     values = features(frame).astype(object)
     values = values.where(values.notna(), None)
-    return cast(list[dict[str, Any]], values.to_dict("records"))
+    rows = cast(list[dict[str, Any]], values.to_dict("records"))
+    whole = [f.name for f in NUMERICS if f.integer]
+    for row in rows:
+        row.update({n: int(row[n]) for n in whole if row[n] is not None})
+    return rows
 
 
 def numeric(
@@ -88,11 +93,6 @@ def out_of_range(feature: Numeric) -> float:
     return float(
         np.floor(feature.maximum) + max(1.0, np.ceil(feature.maximum - feature.minimum))
     )
-
-
-def within_range(feature: Numeric, share: float) -> float:
-    """The value ``share`` of the way from the feature's minimum to its maximum."""
-    return feature.minimum + share * (feature.maximum - feature.minimum)
 
 
 def unknown_category(feature: Categorical) -> str:

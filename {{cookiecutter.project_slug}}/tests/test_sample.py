@@ -65,7 +65,7 @@ def test_the_sample_meets_the_training_contract_with_the_columns_in_order() -> N
         assert frame[EVENT_TIME].is_monotonic_increasing
 
 
-def test_every_class_and_category_occurs() -> None:
+def test_every_class_and_category_occurs_and_values_spread() -> None:
     frame = make_sample(rows=ROWS, seed=3, end=END)
 
     if TARGET.is_classification:
@@ -76,7 +76,10 @@ def test_every_class_and_category_occurs() -> None:
         assert frame[TARGET.name].nunique() > ROWS / 2
     for feature in FEATURES:
         if isinstance(feature, Categorical):
-            assert set(frame[feature.name].dropna()) == set(feature.categories)
+            found = set(frame[feature.name].dropna())
+            assert found <= set(feature.categories)
+            if len(feature.categories) * 20 <= ROWS:  # each then surely drawn
+                assert found == set(feature.categories), feature.name
 
 
 def test_values_are_missing_where_the_contract_allows_it_and_only_there() -> None:

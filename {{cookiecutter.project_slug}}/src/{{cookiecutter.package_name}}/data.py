@@ -244,4 +244,3 @@ def _random_split(
         except ValueError:  # too few rows to split at all: split() says what to do
             return frame, frame.iloc[:0]
     return train.sort_index(), validation.sort_index()
-

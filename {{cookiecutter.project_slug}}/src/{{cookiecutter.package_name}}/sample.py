@@ -53,7 +53,11 @@ def _signals(columns: dict[str, npt.NDArray[Any]], count: int) -> npt.NDArray[An
         values = columns[feature.name]
         if isinstance(feature, Categorical):
             effects = dict(
-                zip(feature.categories, world.normal(size=(len(feature.categories), count)), strict=True)
+                zip(
+                    feature.categories,
+                    world.normal(size=(len(feature.categories), count)),
+                    strict=True,
+                )
             )
             part = np.array([effects.get(v, np.zeros(count)) for v in values])
         else:
