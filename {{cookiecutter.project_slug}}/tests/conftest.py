@@ -20,9 +20,6 @@ from {{ cookiecutter.package_name }}.config import (
     get_settings,
 )
 from {{ cookiecutter.package_name }}.data import write_table
-{%- if cookiecutter.include_feature_store %}
-from {{ cookiecutter.package_name }}.sample import make_sample
-{%- endif %}
 from {{ cookiecutter.package_name }}.train import TrainResult, train
 
 from .contract_cases import sample
@@ -185,13 +182,13 @@ def use_feature_store(
 
 @pytest.fixture(scope="session")
 def feature_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A feature store holding the 600-row sample (churn.csv beside it), applied and
+    """A feature store holding the session's sample (churn.csv beside it), applied and
     materialized once for the session. Tests read it and never write to it."""
     from {{ cookiecutter.package_name }}.features import apply, materialize
 
     folder = tmp_path_factory.mktemp("features")
     data = folder / "churn.csv"
-    write_table(make_sample(rows=600, seed=7), data)
+    write_table(sample(), data)  # the rows the session's champion learnt from
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)  # away from a .env in the project
         settings = use_feature_store(patch, folder, data)
