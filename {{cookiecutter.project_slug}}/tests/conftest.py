@@ -3,6 +3,7 @@
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 {%- if cookiecutter.include_feature_store %}
 from typing import Any
@@ -19,8 +20,9 @@ from {{ cookiecutter.package_name }}.config import (
     get_settings,
 )
 from {{ cookiecutter.package_name }}.data import write_table
-from {{ cookiecutter.package_name }}.sample import make_sample
-from {{ cookiecutter.package_name }}.train import train
+from {{ cookiecutter.package_name }}.train import TrainResult, train
+
+from .contract_cases import sample
 
 LOCAL_STORES = ("mlflow.db", "mlruns", "mlartifacts")
 {%- if cookiecutter.include_feature_store %}
@@ -84,15 +86,15 @@ def isolated(
 
 @pytest.fixture
 def sample_path(tmp_path: Path) -> Path:
-    """600 rows of sample data ending today: enough to train in well under a second."""
-    path = tmp_path / "data" / "churn.csv"
-    write_table(make_sample(rows=600, seed=7), path)
+    """Sample rows of the contract ending today: enough to train in about a second."""
+    path = tmp_path / "data" / "sample.csv"
+    write_table(sample(), path)
     return path
 
 
 @pytest.fixture
 def settings(sample_path: Path) -> Settings:
-    return Settings(data_path=sample_path, min_rows=100)
+    return Settings(data_path=sample_path)
 
 
 @pytest.fixture
@@ -107,27 +109,39 @@ def down(settings: Settings) -> Settings:
     )
 
 
+@dataclass(frozen=True)
+class Trained:
+    """The session's trained store: its database, and what training reported."""
+
+    store: Path
+    result: TrainResult
+
+
 @pytest.fixture(scope="session")
-def trained_store(
+def trained_session(
     tmp_path_factory: pytest.TempPathFactory, migrated_store: Path
-) -> Path:
+) -> Trained:
     """A store whose champion is version 1, trained once for the whole session.
 
     Tests copy the database; the artifacts stay where the experiment points, read only.
     """
     folder = tmp_path_factory.mktemp("trained")
     shutil.copyfile(migrated_store, folder / "mlflow.db")
-    data = folder / "churn.csv"
-    write_table(make_sample(rows=600, seed=7), data)
-    train(
+    data = folder / "sample.csv"
+    write_table(sample(), data)
+    result = train(
         Settings(
             data_path=data,
-            min_rows=100,
             mlflow_tracking_uri=f"sqlite:///{folder / 'mlflow.db'}",
             artifact_dir=folder / "artifacts",
         )
     )
-    return folder / "mlflow.db"
+    return Trained(folder / "mlflow.db", result)
+
+
+@pytest.fixture(scope="session")
+def trained_store(trained_session: Trained) -> Path:
+    return trained_session.store
 
 
 @pytest.fixture
@@ -158,7 +172,6 @@ def use_feature_store(
     through the environment: the Feast definitions read it, as under `feast apply`."""
     fields = {
         "data_path": data,
-        "min_rows": 100,
         **feature_store_fields(folder, ttl_days),
     }
     for name, value in fields.items():
@@ -169,13 +182,13 @@ def use_feature_store(
 
 @pytest.fixture(scope="session")
 def feature_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A feature store holding the 600-row sample (churn.csv beside it), applied and
+    """A feature store holding the session's sample (churn.csv beside it), applied and
     materialized once for the session. Tests read it and never write to it."""
     from {{ cookiecutter.package_name }}.features import apply, materialize
 
     folder = tmp_path_factory.mktemp("features")
     data = folder / "churn.csv"
-    write_table(make_sample(rows=600, seed=7), data)
+    write_table(sample(), data)  # the rows the session's champion learnt from
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)  # away from a .env in the project
         settings = use_feature_store(patch, folder, data)

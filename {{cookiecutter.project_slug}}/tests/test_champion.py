@@ -1,10 +1,8 @@
 """The champion as the API and batch scoring load it: ONNX first, else the pipeline."""
 
 import pickle
-from typing import Any, cast
 
 import numpy as np
-import pandas as pd
 
 from {{ cookiecutter.package_name }}.champion import (
     fetch,
@@ -12,14 +10,10 @@ from {{ cookiecutter.package_name }}.champion import (
     scoring_registry,
 )
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.contract import FEATURE_NAMES
-from {{ cookiecutter.package_name }}.sample import make_sample
+from {{ cookiecutter.package_name }}.onnx_model import pipeline_scores
 from {{ cookiecutter.package_name }}.train import train
 
-
-def as_records(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as the API receives them."""
-    return cast(list[dict[str, Any]], rows[list(FEATURE_NAMES)].to_dict("records"))
+from .contract_cases import features, records, sample
 
 
 def test_a_version_without_onnx_scores_with_its_pipeline(settings: Settings) -> None:
@@ -28,30 +22,28 @@ def test_a_version_without_onnx_scores_with_its_pipeline(settings: Settings) -> 
     assert train(strict).serving_backend == "sklearn"
     registry = scoring_registry(strict)
     version = registry.require_champion()
-    rows = make_sample(rows=40, seed=3)
-    records = as_records(rows)
+    rows = sample(rows=40, seed=3)
 
     model = load_version(registry, version)
     # What a Dask client ships to its workers survives pickling whole.
     shipped = pickle.loads(pickle.dumps(fetch(registry, version)))  # noqa: S301
 
     assert model.backend == shipped.backend == "sklearn"
-    expected = registry.load(version).predict_proba(rows[list(FEATURE_NAMES)])[:, 1]
-    for probability in (
+    expected = pipeline_scores(registry.load(version), features(rows))
+    for scores in (
         model.scorer.from_frame(rows),
-        model.scorer.from_records(records),
+        model.scorer.from_records(records(rows)),
         shipped.scorer().from_frame(rows),
     ):
-        np.testing.assert_array_equal(probability, expected)
+        np.testing.assert_array_equal(scores, expected)
 
 
 def test_onnx_scores_records_and_frames_alike(trained: Settings) -> None:
     registry = scoring_registry(trained)
     model = load_version(registry, registry.require_champion())
-    rows = make_sample(rows=40, seed=3)
+    rows = sample(rows=40, seed=3)
 
     assert model.backend == "onnx"
     np.testing.assert_array_equal(
-        model.scorer.from_frame(rows),
-        model.scorer.from_records(as_records(rows)),
+        model.scorer.from_frame(rows), model.scorer.from_records(records(rows))
     )

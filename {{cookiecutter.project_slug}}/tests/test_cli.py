@@ -12,10 +12,17 @@ from typer.testing import CliRunner
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.config import ENV_PREFIX
-from {{ cookiecutter.package_name }}.data import read_table
+from {{ cookiecutter.package_name }}.contract import DATA_PATH
+from {{ cookiecutter.package_name }}.data import read_table, write_table
+from {{ cookiecutter.package_name }}.metrics import DEFAULT_METRIC, metrics_for
+from {{ cookiecutter.package_name }}.outputs import OUTPUT_COLUMNS
+from {{ cookiecutter.package_name }}.schema import TASK
+
+from .contract_cases import ROWS, bad_feature_values, sample, unlabelled
 
 runner = CliRunner()
 PACKAGE = "{{ cookiecutter.package_name }}"
+DATA = Path(DATA_PATH)  # where make-sample-data writes, relative to the test's folder
 
 
 def test_info_json_reports_version_and_settings() -> None:
@@ -37,71 +44,92 @@ def test_bad_setting_exits_2_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_sample_train_promote_predict(tmp_path: Path) -> None:
-    made = runner.invoke(app, ["make-sample-data", "--rows", "500"])
+    made = runner.invoke(app, ["make-sample-data", "--rows", str(ROWS)])
     assert made.exit_code == 0, made.output
-    assert len(read_table(Path("data/churn.csv"))) == 500
+    assert len(read_table(DATA)) == ROWS
 
     trained = runner.invoke(app, ["train", "--json", "--seed", "3"])
     assert trained.exit_code == 0, trained.output
     summary = json.loads(trained.stdout)
     assert summary["promoted"] is True
-    assert summary["seed"] == 3
-    assert summary["model_version"] == 1
+    assert (summary["seed"], summary["model_version"]) == (3, 1)
+    assert (summary["task"], summary["primary_metric"]) == (TASK, DEFAULT_METRIC[TASK])
     assert len(summary["data_sha256"]) == len(summary["model_sha256"]) == 64
-    assert set(summary["metrics"]) == {
-        "roc_auc",
-        "pr_auc",
-        "f1",
-        "accuracy",
-        "log_loss",
-    }
+    assert set(summary["metrics"]) == set(metrics_for(TASK))
 
     assert runner.invoke(app, ["promote", "1"]).exit_code == 0
     missing = runner.invoke(app, ["promote", "9"])
     assert missing.exit_code == 1
     assert "has no version 9" in missing.stderr
 
-    predicted = runner.invoke(app, ["predict", "data/churn.csv", "--json"])
+    write_table(unlabelled(sample(rows=300, seed=5)), Path("rows.csv"))
+    predicted = runner.invoke(app, ["predict", "rows.csv", "--json"])
     assert predicted.exit_code == 0, predicted.output
     report = json.loads(predicted.stdout)
     assert (report["rows"], report["backend"], report["engine"]) == (
-        500,
+        300,
         "onnx",
         "local",
     )
+    assert report["output"] == "rows.predictions.csv"
     scored = read_table(Path(report["output"]))
-    assert report["output"] == "data/churn.predictions.csv"
-    assert {"prediction", "probability"} <= set(scored.columns)
-    assert len(scored) == 500
+    assert list(scored.columns)[-len(OUTPUT_COLUMNS) :] == list(OUTPUT_COLUMNS)
+    assert len(scored) == 300
+
+
+def test_make_sample_data_keeps_an_existing_file_unless_forced() -> None:
+    first = runner.invoke(app, ["make-sample-data", "--rows", "50"])
+    written = DATA.read_bytes()
+
+    refused = runner.invoke(app, ["make-sample-data", "--rows", "60"])
+    kept = DATA.read_bytes()
+    elsewhere = runner.invoke(app, ["make-sample-data", "--out", "other.csv"])
+    forced = runner.invoke(app, ["make-sample-data", "--rows", "60", "--force"])
+
+    assert first.exit_code == 0, first.output
+    assert refused.exit_code == 1
+    assert f"{DATA} exists and may be real data: pass --force" in refused.stderr
+    assert kept == written
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert len(read_table(Path("other.csv"))) == 2000
+    assert forced.exit_code == 0, forced.output
+    assert len(read_table(DATA)) == 60
 
 
 def test_bad_data_exits_1_naming_the_column(tmp_path: Path) -> None:
-    runner.invoke(app, ["make-sample-data", "--rows", "300"])
+    runner.invoke(app, ["make-sample-data", "--rows", str(ROWS)])
+    case = next(iter(bad_feature_values().values()))
     bad = tmp_path / "bad.csv"
-    bad.write_text(
-        Path("data/churn.csv").read_text(encoding="utf-8").replace(",dsl,", ",cable,"),
-        encoding="utf-8",
-    )
+    write_table(case.into(read_table(DATA)), bad)
 
     checked = runner.invoke(app, ["check-data", "--data", str(bad)])
     trained = runner.invoke(app, ["train", "--data", str(bad)])
 
     for result in (checked, trained):
         assert result.exit_code == 1
-        assert "'internet_service'" in result.stderr
-        assert "cable" in result.stderr
+        assert f"{case.column!r}" in result.stderr
+        assert case.shown in result.stderr
 
 
 def test_check_data_json_reports_the_rows_that_passed() -> None:
-    runner.invoke(app, ["make-sample-data", "--rows", "300"])
+    runner.invoke(app, ["make-sample-data", "--rows", str(ROWS)])
 
     result = runner.invoke(app, ["check-data", "--json"])
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {
-        "path": str(Path("data/churn.csv")),
-        "rows": 300,
-    }
+    assert json.loads(result.stdout) == {"path": str(DATA), "rows": ROWS}
+
+
+def test_estimator_params_the_family_does_not_take_exit_1_naming_them(
+    sample_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}DATA_PATH", str(sample_path))
+    monkeypatch.setenv(f"{ENV_PREFIX}ESTIMATOR_PARAMS", '{"leaves": 3}')
+
+    result = runner.invoke(app, ["train"])
+
+    assert result.exit_code == 1
+    assert "ESTIMATOR_PARAMS={'leaves': 3} does not fit linear" in result.stderr
 
 
 def test_scheduler_without_the_dask_engine_is_refused() -> None:
@@ -125,9 +153,9 @@ def test_the_dask_engine_without_dask_says_how_to_install_it(
 
 
 def test_predict_before_any_training_says_to_train() -> None:
-    runner.invoke(app, ["make-sample-data", "--rows", "300"])
+    write_table(unlabelled(sample(rows=30)), Path("rows.csv"))
 
-    result = runner.invoke(app, ["predict", "data/churn.csv"])
+    result = runner.invoke(app, ["predict", "rows.csv"])
 
     assert result.exit_code == 1
     assert "no 'champion' alias" in result.stderr

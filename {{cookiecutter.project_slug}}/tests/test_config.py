@@ -14,6 +14,8 @@ from {{ cookiecutter.package_name }}.config import (
     export_mlflow_environment,
     load_settings,
 )
+from {{ cookiecutter.package_name }}.contract import DATA_PATH, TARGET
+from {{ cookiecutter.package_name }}.metrics import DEFAULT_METRIC, METRICS, metrics_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,3 +132,54 @@ def test_telemetry_is_off_unless_a_team_turns_it_on(
         False,
     )
     assert exported == [["true", "1"], ["false", "0"], ["true", "1"]]
+
+
+def test_the_primary_metric_defaults_to_the_tasks_and_must_be_one_of_its(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = next(
+        m for m in metrics_for(TARGET.task) if m != DEFAULT_METRIC[TARGET.task]
+    )
+    foreign = next(m for m in METRICS if m not in metrics_for(TARGET.task))
+
+    default = load_settings()
+    monkeypatch.setenv(f"{ENV_PREFIX}PRIMARY_METRIC", other)
+    chosen = load_settings()
+    monkeypatch.setenv(f"{ENV_PREFIX}PRIMARY_METRIC", foreign)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+
+    assert default.metric == DEFAULT_METRIC[TARGET.task]
+    assert chosen.metric == other
+    message = str(caught.value)
+    assert f"{ENV_PREFIX}PRIMARY_METRIC={foreign!r}" in message
+    assert f"not a metric of the contract's {TARGET.task} task" in message
+    assert ", ".join(metrics_for(TARGET.task)) in message
+
+
+def test_estimator_params_are_json_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}ESTIMATOR", "random_forest")
+    monkeypatch.setenv(
+        f"{ENV_PREFIX}ESTIMATOR_PARAMS", '{"max_depth": 6, "bootstrap": false}'
+    )
+
+    settings = load_settings()
+
+    assert settings.estimator == "random_forest"
+    assert settings.estimator_params == {"max_depth": 6, "bootstrap": False}
+
+
+def test_an_unknown_family_lists_the_families(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}ESTIMATOR", "deep_net")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+
+    assert f"{ENV_PREFIX}ESTIMATOR='deep_net'" in str(caught.value)
+    assert "'hist_gradient_boosting'" in str(caught.value)
+
+
+def test_the_data_path_defaults_to_the_contracts() -> None:
+    assert load_settings().data_path == Path(DATA_PATH)

@@ -20,7 +20,8 @@ from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.dask_scoring import score_on_cluster
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.predict import score_file
-from {{ cookiecutter.package_name }}.sample import make_sample
+
+from .contract_cases import bad_feature_values, sample, unlabelled
 
 ROWS, ROW_GROUP = 1000, 125  # eight parts
 
@@ -86,7 +87,7 @@ def scorers_built(client: Client) -> Iterator[Callable[[], dict[str, int]]]:
 
 
 def parquet_rows(path: Path) -> pd.DataFrame:
-    rows = make_sample(rows=ROWS, seed=21).drop(columns="churned")
+    rows = unlabelled(sample(rows=ROWS, seed=21))
     path.parent.mkdir(parents=True, exist_ok=True)
     rows.to_parquet(path, row_group_size=ROW_GROUP, index=False)
     return rows
@@ -123,8 +124,10 @@ def test_a_broken_row_stops_the_job_naming_its_file_and_row(
 ) -> None:
     source = tmp_path / "in.parquet"
     rows = parquet_rows(source)
-    rows.loc[620, "payment_method"] = "cash"
-    rows.to_parquet(source, row_group_size=ROW_GROUP, index=False)
+    # A value of the column's own type, as a Parquet file holds it.
+    cases = bad_feature_values()
+    bad = cases.get("unknown-category") or cases["out-of-range"]
+    bad.into(rows, row=620).to_parquet(source, row_group_size=ROW_GROUP, index=False)
     target = tmp_path / "out.parquet"
 
     with pytest.raises(DataError) as error:
@@ -132,8 +135,9 @@ def test_a_broken_row_stops_the_job_naming_its_file_and_row(
 
     message = str(error.value)
     assert message.startswith(f"{source} breaks the data contract")
-    assert "column 'payment_method': isin(" in message
-    assert "in 1 row (620); offending values: ['cash']" in message
+    assert f"column {bad.column!r}: {bad.rule}" in message
+    assert "in 1 row (620); offending values: [" in message
+    assert bad.shown in message
     assert not target.exists()
     assert not list(tmp_path.glob(".out.parquet.*"))
 

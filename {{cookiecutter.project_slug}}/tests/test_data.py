@@ -1,117 +1,61 @@
 """Data at the boundary: each contract rule fails with the column, the rule and the values."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.contract import training_schema
+from {{ cookiecutter.package_name }}.contract import ENTITY_ID, EVENT_TIME, TARGET
 from {{ cookiecutter.package_name }}.data import (
     read_table,
-    time_split,
+    split,
     validate,
     write_table,
 )
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.sample import make_sample
+from {{ cookiecutter.package_name }}.schema import CLASSES, INTEGER, training_schema
+
+from .contract_cases import (
+    BAD_ROW,
+    ROWS,
+    bad_feature_values,
+    sample,
+    training_breaks,
+    with_value,
+)
 
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
-SCHEMA = training_schema(now=NOW, max_age=timedelta(days=30), min_rows=100)
+SCHEMA = training_schema(now=NOW)
+BREAKS = training_breaks()
 
 
 def good() -> pd.DataFrame:
-    return make_sample(rows=300, seed=11, end=NOW)
-
-
-def set_value(column: str, value: object) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    def change(frame: pd.DataFrame) -> pd.DataFrame:
-        values = frame[column].astype(object).tolist()
-        values[3] = value
-        return frame.assign(**{column: values})
-
-    return change
-
-
-# (how to break a good frame, the column named, the rule named, an offending value shown)
-BROKEN: dict[str, tuple[Callable[[pd.DataFrame], pd.DataFrame], str, str, str]] = {
-    "wrong-type": (
-        set_value("tenure_months", "twelve"),
-        "tenure_months",
-        "coerce_dtype",
-        "twelve",
-    ),
-    "null": (
-        set_value("monthly_charges", np.nan),
-        "monthly_charges",
-        "not_nullable",
-        "nan",
-    ),
-    "fraction-for-an-integer": (
-        set_value("tenure_months", 3.5),
-        "tenure_months",
-        "must be a whole number",
-        "3.5",
-    ),
-    "out-of-range": (
-        set_value("support_calls", 999),
-        "support_calls",
-        "in_range",
-        "999",
-    ),
-    "unknown-category": (set_value("contract", "weekly"), "contract", "isin", "weekly"),
-    "duplicate-id": (
-        set_value("customer_id", "C0000001"),
-        "customer_id",
-        "uniqueness",
-        "C0000001",
-    ),
-    "not-a-time": (
-        set_value("event_time", "yesterday"),
-        "event_time",
-        "coerce_dtype",
-        "yesterday",
-    ),
-    "missing-column": (
-        lambda f: f.drop(columns="internet_service"),
-        "internet_service",
-        "column_in_dataframe",
-        "internet_service",
-    ),
-    "unknown-column": (
-        lambda f: f.assign(favourite_colour="red"),
-        "favourite_colour",
-        "column_in_schema",
-        "favourite_colour",
-    ),
-    "too-few-rows": (lambda f: f.head(50), "(table)", "at least 100 rows", "False"),
-    "one-class": (lambda f: f.assign(churned=0), "churned", "both classes", "False"),
-    "stale": (
-        lambda f: f.assign(event_time=f["event_time"] - pd.Timedelta(days=90)),
-        "event_time",
-        "at most 30 days old",
-        "False",
-    ),
-}
+    return sample(rows=ROWS, seed=11, end=NOW)
 
 
 def test_good_data_passes() -> None:
-    assert len(validate(good(), SCHEMA, source="good.csv")) == 300
+    assert len(validate(good(), SCHEMA, source="good.csv")) == ROWS
 
 
+@pytest.mark.skipif(not INTEGER, reason="the contract has no integer feature")
 def test_whole_numbers_pass_as_integers_whatever_their_type() -> None:
     """14.0 (as a CSV with a blank elsewhere reads it) is 14; the column is int64."""
-    frame = set_value("tenure_months", 14.0)(good()).astype({"tenure_months": float})
+    name = INTEGER[0]
+    frame = good()
+    value = frame[name].dropna().iloc[0]
+    frame = with_value(frame, name, float(value)).astype({name: float})
+    frame[name] = frame[name].fillna(value)
 
     valid = validate(frame, SCHEMA, source="good.csv")
 
-    assert valid["tenure_months"].dtype == "int64"
-    assert valid["tenure_months"].iloc[3] == 14
+    assert valid[name].dtype == "int64"
+    assert valid[name].iloc[BAD_ROW] == value
 
 
-@pytest.mark.parametrize("case", BROKEN.values(), ids=BROKEN.keys())
+@pytest.mark.parametrize("case", BREAKS.values(), ids=BREAKS.keys())
 def test_each_rule_names_column_rule_and_values(
     case: tuple[Callable[[pd.DataFrame], pd.DataFrame], str, str, str],
 ) -> None:
@@ -127,16 +71,32 @@ def test_each_rule_names_column_rule_and_values(
     )
     assert rule in line, message
     assert value in line, message
+    # One broken rule is one line: no follow-on failures.
+    assert len([x for x in message.splitlines() if x.startswith("  column")]) == 1
 
 
 def test_broken_rows_are_named_by_their_place_in_the_file() -> None:
-    with pytest.raises(DataError) as caught:
-        validate(set_value("support_calls", 999)(good()), SCHEMA, source="bad.csv")
+    bad = next(iter(bad_feature_values().values()))
 
-    assert "in 1 row (3);" in str(caught.value)
+    with pytest.raises(DataError) as caught:
+        validate(bad.into(good()), SCHEMA, source="bad.csv")
+
+    assert f"in 1 row ({BAD_ROW});" in str(caught.value)
     assert str(caught.value).endswith(
         "(rows are numbered from 0, not counting a header line)"
     )
+
+
+def test_every_broken_rule_is_listed_at_once() -> None:
+    frame = good()
+    for row, bad in enumerate(bad_feature_values().values()):
+        frame = bad.into(frame, row=row)
+
+    with pytest.raises(DataError) as caught:
+        validate(frame, SCHEMA, source="bad.csv")
+
+    for bad in bad_feature_values().values():
+        assert f"column {bad.column!r}" in str(caught.value)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
@@ -146,7 +106,10 @@ def test_tables_round_trip_through_every_format(tmp_path: Path, suffix: str) -> 
 
     frame = validate(read_table(path), SCHEMA, source=str(path))
 
-    assert frame["customer_id"].tolist() == good()["customer_id"].tolist()
+    expected = validate(good(), SCHEMA, source="good")
+    pd.testing.assert_frame_equal(frame, expected, check_dtype=False)
+    if ENTITY_ID is not None:  # ids stay text, even where they look like numbers
+        assert all(isinstance(value, str) for value in frame[ENTITY_ID])
 
 
 def test_missing_file_says_how_to_make_one(tmp_path: Path) -> None:
@@ -170,10 +133,65 @@ def test_unreadable_file_is_a_data_error(tmp_path: Path) -> None:
         read_table(path)
 
 
-def test_time_split_validates_on_the_newest_rows() -> None:
+@pytest.mark.skipif(EVENT_TIME is None, reason="the contract has no EVENT_TIME")
+def test_with_an_event_time_the_newest_rows_validate() -> None:
+    frame = validate(good(), SCHEMA, source="good.csv").sample(frac=1, random_state=0)
+
+    train, validation = split(frame, 0.25, seed=1)
+
+    assert len(validation) == round(ROWS * 0.25)
+    assert train[EVENT_TIME].max() <= validation[EVENT_TIME].min()
+    # The seed plays no part: time decides.
+    again = split(frame, 0.25, seed=2)[1]
+    assert validation.index.equals(again.index)
+
+
+def without_time() -> pd.DataFrame:
     frame = validate(good(), SCHEMA, source="good.csv")
+    return frame.drop(columns=[EVENT_TIME]) if EVENT_TIME else frame
 
-    train, validation = time_split(frame, 0.25)
 
-    assert len(validation) == 75
-    assert train["event_time"].max() <= validation["event_time"].min()
+def test_without_an_event_time_a_seeded_random_share_validates() -> None:
+    """The path of a contract without EVENT_TIME, given its split by argument."""
+    frame = without_time()
+
+    train, validation = split(frame, 0.25, seed=1, event_time=None)
+    again = split(frame, 0.25, seed=1, event_time=None)[1]
+    other = split(frame, 0.25, seed=2, event_time=None)[1]
+
+    assert len(validation) == round(ROWS * 0.25)
+    assert sorted([*train.index, *validation.index]) == list(frame.index)
+    assert validation.index.equals(again.index)
+    assert not validation.index.equals(other.index)
+    # Not simply the last rows: drawn from the whole file.
+    assert validation.index.min() < len(frame) / 2 < validation.index.max()
+
+
+@pytest.mark.skipif(not TARGET.is_classification, reason="a regression target")
+def test_a_random_split_keeps_the_class_shares_on_both_sides() -> None:
+    frame = without_time()
+
+    train, validation = split(frame, 0.25, seed=1, event_time=None)
+
+    shares = frame[TARGET.name].value_counts(normalize=True)
+    for part in (train, validation):
+        seen = part[TARGET.name].value_counts(normalize=True)
+        assert set(seen.index) == set(CLASSES)
+        assert (seen - shares).abs().max() < 0.02
+
+
+@pytest.mark.skipif(TARGET.task != "binary", reason="not a binary target")
+def test_validation_rows_of_one_class_cannot_rank_a_model() -> None:
+    frame = without_time()
+    # A time at which every row of the second class comes after the first's.
+    second = (frame[TARGET.name] == CLASSES[1]).to_numpy()
+    frame["seen"] = second * len(frame) + np.arange(len(frame))
+    newest = second.mean() / 2
+
+    with pytest.raises(DataError, match="cannot rank a model"):
+        split(frame, newest, seed=1, event_time="seen")
+
+
+def test_too_few_rows_to_split_say_what_to_change() -> None:
+    with pytest.raises(DataError, match="VALIDATION_FRACTION"):
+        split(without_time().head(1), 0.2, seed=1, event_time=None)

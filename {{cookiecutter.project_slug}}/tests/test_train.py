@@ -7,21 +7,27 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.contract import EVENT_TIME, MAX_DATA_AGE_DAYS, TARGET
 from {{ cookiecutter.package_name }}.data import (
     file_sha256,
+    load_training_data,
     read_table,
+    split,
     write_table,
 )
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.registry import Registry
-from {{ cookiecutter.package_name }}.train import train
+from {{ cookiecutter.package_name }}.metrics import METRICS, is_better, metrics_for
+from {{ cookiecutter.package_name }}.registry import CONTRACT_DOCUMENT, Registry
+from {{ cookiecutter.package_name }}.schema import CLASSES, TASK, describe
+from {{ cookiecutter.package_name }}.train import require_every_class, train
+
+from .contract_cases import ROWS, taught_the_opposite, training_breaks
 
 
 def stored_model_sha256(settings: Settings, version: int) -> str:
@@ -34,15 +40,20 @@ def stored_model_sha256(settings: Settings, version: int) -> str:
     return hashlib.sha256(pickle.dumps(model, protocol=5)).hexdigest()
 
 
-def with_noise_labels(source: Path, target: Path) -> Path:
-    """Shuffle the labels of the older 80 % of rows, which train: a model learns nothing
-    from them, while the newest rows, which validate, keep their true labels."""
-    frame = read_table(source).sort_values("event_time", kind="stable")
-    labels = frame["churned"].to_numpy()
-    cut = int(len(frame) * 0.8)
-    shuffled = np.random.default_rng(0).permutation(labels[:cut])
-    write_table(frame.assign(churned=np.concatenate([shuffled, labels[cut:]])), target)
+def opposite(settings: Settings, source: Path, target: Path) -> Path:
+    """The data with its training rows (as training will split them) taught the
+    opposite; the validation rows are left true."""
+    rows, _ = split(
+        load_training_data(settings, source),
+        settings.validation_fraction,
+        settings.seed,
+    )
+    write_table(taught_the_opposite(read_table(source), rows.index), target)
     return target
+
+
+def client_of(settings: Settings) -> MlflowClient:
+    return MlflowClient(settings.mlflow_tracking_uri, settings.mlflow_tracking_uri)
 
 
 def test_same_seed_same_metrics_and_model_bytes_in_two_fresh_stores(
@@ -66,39 +77,44 @@ def test_same_seed_same_metrics_and_model_bytes_in_two_fresh_stores(
 
 def test_another_seed_changes_a_stochastic_model(settings: Settings) -> None:
     forest = settings.model_copy(
-        update={"estimator": "random_forest", "n_estimators": 20}
+        update={"estimator": "random_forest", "estimator_params": {"n_estimators": 20}}
     )
 
     first = train(forest, seed=1)
     second = train(forest, seed=2)
 
-    assert first.seed == 1
-    assert second.seed == 2
+    assert (first.seed, second.seed) == (1, 2)
+    assert first.estimator == "random_forest"
     assert first.model_sha256 != second.model_sha256
     assert first.metrics != second.metrics
 
 
-def test_gate_promotes_better_keeps_champion_on_worse_and_rolls_back(
+def test_gate_rejects_worse_than_the_baseline_rolls_back_and_skips_other_contracts(
     settings: Settings, sample_path: Path, tmp_path: Path
 ) -> None:
-    noisy = with_noise_labels(sample_path, tmp_path / "noisy.csv")
-    no_floor = settings.model_copy(update={"min_primary_metric": 0.0})
+    wrong = opposite(settings, sample_path, tmp_path / "opposite.csv")
+    metric = settings.metric
 
-    weak = train(no_floor, data_path=noisy)
-    strong = train(no_floor)
-    challenger = train(no_floor, data_path=noisy)
+    first = train(settings)
+    taught_wrong = train(settings, data_path=wrong)
+    again = train(settings)
 
-    assert (weak.model_version, weak.promoted) == (1, True)
-    assert (strong.model_version, strong.promoted) == (2, True)
-    assert strong.champion_metric == pytest.approx(weak.metrics["roc_auc"], abs=0.05)
-    assert (challenger.model_version, challenger.promoted) == (3, False)
-    assert "worse than the champion" in challenger.reason
+    assert (first.model_version, first.promoted) == (1, True)
+    assert "no comparable champion" in first.reason
+    assert is_better(metric, first.metrics[metric], first.baseline_metric)
+    assert (taught_wrong.model_version, taught_wrong.promoted) == (2, False)
+    assert "does not beat the baseline" in taught_wrong.reason
+    # Both validate on the same (true) rows; so does the champion, scored anew.
+    assert taught_wrong.champion_metric == pytest.approx(first.metrics[metric])
+    assert taught_wrong.baseline_metric == pytest.approx(first.baseline_metric)
+    assert (again.model_version, again.promoted) == (3, True)
+    assert "at least the champion" in again.reason
     registry = Registry(settings)
+    assert registry.get(2).tags["promotion"] == "rejected"
+    assert "does not beat the baseline" in registry.get(2).tags["promotion_reason"]
     champion = registry.champion()
     assert champion is not None
-    assert champion.number == 2
-    assert registry.get(3).tags["promotion"] == "rejected"
-    assert "worse than the champion" in registry.get(3).tags["promotion_reason"]
+    assert champion.number == 3
 
     registry.promote(1)  # rollback
 
@@ -106,19 +122,48 @@ def test_gate_promotes_better_keeps_champion_on_worse_and_rolls_back(
     assert champion is not None
     assert champion.number == 1
 
+    # As if the champion had been trained before the contract changed its target.
+    other = describe()
+    other["target"] = {**other["target"], "name": f"old_{TARGET.name}"}
+    client_of(settings).log_dict(first.run_id, other, CONTRACT_DOCUMENT)
 
-def test_floor_keeps_a_first_weak_model_from_serving(
-    settings: Settings, sample_path: Path, tmp_path: Path
-) -> None:
-    noisy = with_noise_labels(sample_path, tmp_path / "noisy.csv")
+    after_the_change = train(settings)
 
-    result = train(
-        settings.model_copy(update={"min_primary_metric": 0.95}), data_path=noisy
-    )
+    assert after_the_change.champion_metric is None
+    assert (after_the_change.model_version, after_the_change.promoted) == (4, True)
+    assert (
+        "the champion (version 1) was trained on another contract, so only the "
+        "baseline was compared"
+    ) in after_the_change.reason
+
+
+def test_a_limit_the_model_misses_keeps_it_from_serving(settings: Settings) -> None:
+    metric = settings.metric
+    higher = METRICS[metric].direction == "higher"
+    # No score of ours passes 1 and no loss falls under 0.
+    unreachable = 2.0 if higher else -1.0
+
+    result = train(settings.model_copy(update={"primary_metric_limit": unreachable}))
 
     assert not result.promoted
-    assert "below the minimum" in result.reason
+    bound = "minimum" if higher else "maximum"
+    assert (
+        f"misses the {bound} {unreachable:.4f} (PRIMARY_METRIC_LIMIT)" in result.reason
+    )
     assert Registry(settings).champion() is None
+
+
+@pytest.mark.skipif(not TARGET.is_classification, reason="a regression target")
+def test_a_class_no_training_row_holds_is_refused(sample_path: Path) -> None:
+    rows = read_table(sample_path)
+    absent = CLASSES[-1]
+    rows = rows[rows[TARGET.name] != absent]
+
+    with pytest.raises(DataError) as caught:
+        require_every_class(rows)
+
+    assert f"No training row has {TARGET.name} {absent!r}" in str(caught.value)
+    require_every_class(read_table(sample_path))
 
 
 def test_run_records_params_metrics_tags_and_documents(
@@ -127,18 +172,25 @@ def test_run_records_params_metrics_tags_and_documents(
     caplog.set_level(logging.INFO)
     secret = Settings(
         data_path=sample_path,
-        min_rows=100,
         mlflow_tracking_username="ci",
         mlflow_tracking_password=SecretStr("s3cret-value"),
     )
 
     result = train(secret)
 
-    client = MlflowClient(settings.mlflow_tracking_uri, settings.mlflow_tracking_uri)
+    client = client_of(settings)
     run = client.get_run(result.run_id)
+    metric = settings.metric
+    assert (result.task, result.estimator, result.primary_metric) == (
+        TASK,
+        "linear",
+        metric,
+    )
     assert run.data.params["seed"] == "42"
-    assert run.data.params["estimator"] == "logistic_regression"
-    assert set(run.data.metrics) == {"roc_auc", "pr_auc", "f1", "accuracy", "log_loss"}
+    assert run.data.params["estimator"] == "linear"
+    assert set(run.data.metrics) == {*metrics_for(TASK), f"baseline_{metric}"}
+    assert run.data.metrics[f"baseline_{metric}"] == result.baseline_metric
+    assert run.data.tags["task"] == TASK
     assert (
         run.data.tags["data_sha256"] == file_sha256(sample_path) == result.data_sha256
     )
@@ -146,24 +198,37 @@ def test_run_records_params_metrics_tags_and_documents(
     md5 = hashlib.md5(sample_path.read_bytes(), usedforsecurity=False).hexdigest()
     assert run.data.tags["data_md5"] == result.data_md5 == md5
     assert run.data.tags["model_sha256"] == result.model_sha256
-    assert int(run.data.tags["rows_train"]) + result.rows_validation == 600
+    assert int(run.data.tags["rows_train"]) + result.rows_validation == ROWS
     documents = {a.path for a in client.list_artifacts(result.run_id)}
-    assert {"contract.json", "reference_statistics.json"} <= documents
+    assert {CONTRACT_DOCUMENT, "reference_statistics.json"} <= documents
+    assert Registry(settings).contract(Registry(settings).get(1)) == describe()
     recorded = [*run.data.params.values(), *run.data.tags.values(), caplog.text]
     assert not any("s3cret-value" in text for text in recorded)
-    for fact in ("seed 42", "600 rows", result.run_id, "version 1"):
+    for fact in ("seed 42", f"{ROWS} rows", result.run_id, "version 1"):
         assert fact in caplog.text, fact
 
 
-@pytest.mark.parametrize(
-    "breaker",
-    [
-        lambda f: f.assign(contract="weekly"),
-        lambda f: f.drop(columns="tenure_months"),
-        lambda f: f.assign(event_time=pd.Timestamp("2001-01-01", tz="UTC")),
-    ],
-    ids=["unknown-category", "missing-column", "stale"],
-)
+BREAKS = training_breaks()
+BAD_DATA: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+    name: BREAKS[name][0]
+    for name in (
+        "unknown-category",
+        "missing-column",
+        "unknown-class",
+        "infinite-target",
+    )
+    if name in BREAKS
+}
+if EVENT_TIME is not None and MAX_DATA_AGE_DAYS is not None:
+    TIME = EVENT_TIME
+
+    def stale(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(**{TIME: pd.Timestamp("2001-01-01", tz="UTC")})
+
+    BAD_DATA["stale"] = stale
+
+
+@pytest.mark.parametrize("breaker", BAD_DATA.values(), ids=BAD_DATA.keys())
 def test_bad_data_stops_before_anything_is_logged(
     settings: Settings,
     sample_path: Path,
@@ -176,7 +241,7 @@ def test_bad_data_stops_before_anything_is_logged(
     with pytest.raises(DataError, match=r"bad.csv breaks the data contract"):
         train(settings, data_path=bad)
 
-    client = MlflowClient(settings.mlflow_tracking_uri, settings.mlflow_tracking_uri)
+    client = client_of(settings)
     experiments = client.search_experiments()
     assert client.search_runs([e.experiment_id for e in experiments]) == []
     assert client.search_registered_models() == []

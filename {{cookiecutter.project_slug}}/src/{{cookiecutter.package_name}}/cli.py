@@ -21,7 +21,7 @@ from .config import (
     export_mlflow_environment,
     load_settings,
 )
-from .errors import DataError, RegistryError
+from .errors import ConfigurationError, DataError, RegistryError
 from .logs import configure_logging
 
 app = typer.Typer(
@@ -53,7 +53,7 @@ def _failures_as_messages() -> Iterator[None]:
     """Show the project's own errors as a message and exit 1, without a traceback."""
     try:
         yield
-    except (DataError, RegistryError) as error:
+    except (DataError, RegistryError, ConfigurationError) as error:
         _fail(str(error))
 
 

@@ -180,22 +180,25 @@ def file_md5(path: Path) -> str:
 
 
 def split(
-    frame: pd.DataFrame, validation_fraction: float, seed: int
+    frame: pd.DataFrame,
+    validation_fraction: float,
+    seed: int,
+    event_time: str | None = EVENT_TIME,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows to train on and rows to validate on.
 
-    With an event time, the newer rows validate, as the model will be used: on what
-    comes after its training data. Without one, a seeded random share validates,
-    stratified by class for a classification task.
+    With an event time (the contract's EVENT_TIME), the newer rows validate, as the
+    model will be used: on what comes after its training data. Without one, a seeded
+    random share validates, stratified by class for a classification task.
 
     Raises:
         DataError: the validation rows cannot rank a model (a single class, or none).
     """
-    if EVENT_TIME is not None:
-        ordered = frame.sort_values(EVENT_TIME, kind="stable")
+    if event_time is not None:
+        ordered = frame.sort_values(event_time, kind="stable")
         cut = round(len(ordered) * (1 - validation_fraction))
         train, validation = ordered.iloc[:cut], ordered.iloc[cut:]
-        how = f"{len(validation)} newer rows to validate ({EVENT_TIME})"
+        how = f"{len(validation)} newer rows to validate ({event_time})"
     else:
         train, validation = _random_split(frame, validation_fraction, seed)
         how = f"{len(validation)} random rows to validate (seed {seed}; no event time)"
@@ -234,8 +237,10 @@ def _random_split(
             stratify=stratify,
         )
     except ValueError:  # too few rows per class for that validation share
-        train, validation = train_test_split(
-            frame, test_size=validation_fraction, random_state=seed
-        )
+        try:
+            train, validation = train_test_split(
+                frame, test_size=validation_fraction, random_state=seed
+            )
+        except ValueError:  # too few rows to split at all: split() says what to do
+            return frame, frame.iloc[:0]
     return train.sort_index(), validation.sort_index()
-

@@ -53,7 +53,11 @@ def _signals(columns: dict[str, npt.NDArray[Any]], count: int) -> npt.NDArray[An
         values = columns[feature.name]
         if isinstance(feature, Categorical):
             effects = dict(
-                zip(feature.categories, world.normal(size=(len(feature.categories), count)), strict=True)
+                zip(
+                    feature.categories,
+                    world.normal(size=(len(feature.categories), count)),
+                    strict=True,
+                )
             )
             part = np.array([effects.get(v, np.zeros(count)) for v in values])
         else:
@@ -86,7 +90,8 @@ def _target(
         weights /= weights.sum(axis=1, keepdims=True)
         picked = (rng.random((rows, 1)) > weights.cumsum(axis=1)).sum(axis=1)
         picked = np.minimum(picked, count - 1)
-    return np.array(CLASSES, dtype=object)[picked]
+    labels: npt.NDArray[Any] = np.array(CLASSES, dtype=object)[picked]
+    return labels
 
 
 def make_sample(
