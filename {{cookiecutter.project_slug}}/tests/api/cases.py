@@ -64,6 +64,23 @@ def rows_that_fit(limit_bytes: int, instance: dict[str, Any] = EXAMPLE) -> int:
     return max(0, (limit_bytes - (one - per_row)) // per_row)
 
 
+# The longest a JSON number gets: 17 significant digits, a sign and an exponent.
+LONGEST_NUMBER = len(repr(-2.2250738585072014e-308))
+
+
+def widest_row_bytes() -> int:
+    """An upper bound on a valid row's size as JSON: every field with its longest value
+    (the longest category, a number with the most digits, or null)."""
+    size = 2  # {}
+    for feature in FEATURES:
+        if isinstance(feature, Categorical):
+            longest = max(len(json.dumps(category)) for category in feature.categories)
+        else:
+            longest = LONGEST_NUMBER
+        size += len(json.dumps(feature.name)) + 2 + max(longest, 4) + 2  # ": ", ", "
+    return size
+
+
 def unknown_category(feature: Categorical) -> str:
     """A text that is not one of the feature's categories."""
     text = "not-a-category"
