@@ -9,6 +9,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetPydanticSchema,
+    WithJsonSchema,
     create_model,
     with_config,
 )
@@ -78,12 +79,22 @@ def prediction_type() -> Any:
             fields["probability"] = Annotated[
                 chance, Field(description="of the predicted class")
             ]
-            # Keyed by each label as text, in the contract's order: JSON keys are text.
-            probabilities = TypedDict(  # type: ignore[misc]
-                "Probabilities", {str(label): chance for label in CLASSES}
-            )
-            probabilities.__doc__ = "The probability of every class, by its label."
-            fields["probabilities"] = probabilities
+            fields["probabilities"] = Annotated[
+                dict[str, float],
+                # The schema names every class; validating a plain dict is faster.
+                WithJsonSchema(
+                    {
+                        "type": "object",
+                        "description": "of every class, by its label as text",
+                        "properties": {
+                            str(label): {"type": "number", "minimum": 0, "maximum": 1}
+                            for label in CLASSES
+                        },
+                        "required": [str(label) for label in CLASSES],
+                        "additionalProperties": False,
+                    }
+                ),
+            ]
     prediction = TypedDict("Prediction", fields)  # type: ignore[misc]
     prediction.__doc__ = f"The {TASK} prediction of one row."
     return prediction

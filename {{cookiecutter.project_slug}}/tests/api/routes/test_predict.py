@@ -289,7 +289,9 @@ def test_openapi_documents_the_answer_of_the_task(client: TestClient) -> None:
             1,
         )
     if TASK == "multiclass":
-        assert list(schemas["Probabilities"]["properties"]) == LABELS
+        chances = fields["probabilities"]
+        assert list(chances["properties"]) == chances["required"] == LABELS
+        assert chances["additionalProperties"] is False
 
 
 def test_client_that_hangs_up_is_a_499_not_a_server_error(
