@@ -545,8 +545,9 @@ def export_openapi(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("docs/api"),
 ) -> None:
-    """Write the OpenAPI document and the /predict request JSON Schema for consumers."""
+    """Write the OpenAPI document and the /predict JSON Schemas (request, response)."""
     from .api import create_app
+    from .api.schemas import PredictResponse
 
     settings: Settings = ctx.obj
     out.mkdir(parents=True, exist_ok=True)
@@ -554,6 +555,7 @@ def export_openapi(
     documents = {
         "openapi.json": api.openapi(),
         "predict-request.schema.json": api.state.request_model.model_json_schema(),
+        "predict-response.schema.json": PredictResponse.model_json_schema(),
     }
     for name, document in documents.items():
         (out / name).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -14,7 +14,7 @@ from pandera.errors import SchemaErrors
 from .config import Settings
 from .contract import ENTITY_ID, EVENT_TIME, TARGET
 from .errors import DataError
-from .schema import training_schema, with_integer_types
+from .schema import CATEGORICAL, CLASSES, training_schema, with_integer_types
 
 logger = logging.getLogger(__name__)
 
@@ -22,12 +22,18 @@ SUFFIXES = (".csv", ".jsonl", ".parquet")
 MAX_VALUES_SHOWN = 5
 
 
-# Entity ids stay text, even when they look like numbers.
-TEXT_COLUMNS = {ENTITY_ID: str} if ENTITY_ID is not None else {}
+# Entity ids, categories and text class labels stay text, even when they look like
+# numbers ("1", "007"): a CSV reader would make them numbers that break the contract.
+TEXT_LABELS = bool(CLASSES) and all(isinstance(label, str) for label in CLASSES)
+TEXT_COLUMNS = dict.fromkeys(
+    [name for name in (ENTITY_ID, *CATEGORICAL) if name is not None]
+    + ([TARGET.name] if TEXT_LABELS else []),
+    str,
+)
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """Read a .csv, .jsonl or .parquet file; entity ids are kept as text."""
+    """Read a .csv, .jsonl or .parquet file; ids and categories are kept as text."""
     if not path.is_file():
         raise DataError(
             f"No data file at '{path}'. Create a sample with "

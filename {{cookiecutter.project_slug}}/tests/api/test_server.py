@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from {{ cookiecutter.package_name }}.api.schemas import PredictResponse
 from {{ cookiecutter.package_name }}.config import ENV_PREFIX, Settings
 from {{ cookiecutter.package_name }}.contract import EXAMPLE
 from {{ cookiecutter.package_name }}.train import train
@@ -97,12 +98,14 @@ def test_swaps_champion_under_load_without_failing_a_request(
     server: str, api_settings: Settings
 ) -> None:
     outcomes: list[tuple[int, int | None]] = []
+    answers: list[dict[str, Any]] = []
     stop = threading.Event()
 
     def keep_predicting() -> None:
         while not stop.is_set():
             status, body = call(f"{server}/predict", {"instances": [EXAMPLE]})
             outcomes.append((status, body.get("model_version")))
+            answers.append(body)
 
     workers = [threading.Thread(target=keep_predicting) for _ in range(4)]
     for worker in workers:
@@ -124,6 +127,8 @@ def test_swaps_champion_under_load_without_failing_a_request(
     assert versions[0] == 1
     assert versions[-1] == 2
     assert len(outcomes) > 20
+    for answer in answers:  # each in the task's documented shape, over real HTTP
+        PredictResponse.model_validate(answer)
 
 
 def test_two_workers_report_their_metrics_together(

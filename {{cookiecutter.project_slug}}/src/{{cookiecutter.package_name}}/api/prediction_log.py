@@ -57,6 +57,9 @@ class PredictionLog:
         inputs: Sequence[Mapping[str, Any]],
         predictions: Predictions,
     ) -> None:
+        """Queue one request's line: ``predictions`` (labels, or values) and, for a
+        classifier, ``probabilities`` (each row's probability as /predict gave it: of
+        the positive class, or of the predicted one)."""
         if self._writer is None:
             return
         entry = {

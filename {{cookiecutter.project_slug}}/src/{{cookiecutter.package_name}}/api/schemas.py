@@ -9,6 +9,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetPydanticSchema,
+    WithJsonSchema,
     create_model,
     with_config,
 )
@@ -16,6 +17,7 @@ from pydantic_core import core_schema
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from ..columns import Categorical
+from ..config import Settings
 from ..contract import EXAMPLE, FEATURES, TARGET
 from ..schema import CLASSES, TASK
 
@@ -64,35 +66,76 @@ def prediction_type() -> Any:
             Field(description=f"the predicted {TARGET.name}"),
         ]
         fields = {"prediction": label}
+        chance = Annotated[float, Field(ge=0, le=1)]
         if TASK == "binary":
             fields["probability"] = Annotated[
-                float,
+                chance,
                 Field(
-                    ge=0,
-                    le=1,
                     description=f"of {TARGET.name}={CLASSES[1]!r}: the prediction "
-                    "when it reaches DECISION_THRESHOLD",
+                    "when it reaches DECISION_THRESHOLD"
                 ),
             ]
         else:
             fields["probability"] = Annotated[
-                float, Field(ge=0, le=1, description="of the predicted class")
+                chance, Field(description="of the predicted class")
             ]
             fields["probabilities"] = Annotated[
-                dict[str, float], Field(description="of every class, by its label")
+                dict[str, float],
+                # The schema names every class; validating a plain dict is faster.
+                WithJsonSchema(
+                    {
+                        "type": "object",
+                        "description": "of every class, by its label as text",
+                        "properties": {
+                            str(label): {"type": "number", "minimum": 0, "maximum": 1}
+                            for label in CLASSES
+                        },
+                        "required": [str(label) for label in CLASSES],
+                        "additionalProperties": False,
+                    }
+                ),
             ]
     prediction = TypedDict("Prediction", fields)  # type: ignore[misc]
     prediction.__doc__ = f"The {TASK} prediction of one row."
     return prediction
 
 
+def response_example() -> dict[str, Any]:
+    """An answer to the documented request, in the task's shape. Its numbers are made
+    up: the served model gives its own."""
+    prediction: dict[str, Any]
+    if TASK == "regression":
+        middle = (float(TARGET.minimum or 0) + float(TARGET.maximum or 0)) / 2
+        prediction = {"prediction": round(middle, 2)}
+    elif TASK == "binary":  # above the default threshold, so the positive class
+        prediction = {"prediction": CLASSES[1], "probability": 0.8}
+    else:
+        others = round(0.4 / (len(CLASSES) - 1), 4)
+        probabilities = {str(label): others for label in CLASSES}
+        first = probabilities[str(CLASSES[0])] = round(
+            1 - others * (len(CLASSES) - 1), 4
+        )
+        prediction = {
+            "prediction": CLASSES[0],
+            "probability": first,
+            "probabilities": probabilities,
+        }
+    return {
+        "model_name": Settings.model_fields["model_name"].default,
+        "model_version": 1,
+        "predictions": [prediction],
+    }
+
+
 def response_model() -> type[BaseModel]:
     """The /predict answer: the model that scored, and a prediction per instance."""
     return create_model(
         "PredictResponse",
+        __doc__=f"The served model, and one {TASK} prediction per instance, in order.",
+        __config__=ConfigDict(json_schema_extra={"examples": [response_example()]}),
         model_name=(str, ...),
         model_version=(int, ...),
-        predictions=(list[prediction_type()], ...),  # type: ignore[misc]
+        predictions=(list[prediction_type()], ...),  # type: ignore[arg-type, misc]
     )
 
 
@@ -135,12 +178,16 @@ def instance_type() -> Any:
     """One row to score, with the contract's types, ranges and categories; nothing else."""
     fields: dict[str, Any] = {}
     for feature in FEATURES:
+        kind: Any
         if isinstance(feature, Categorical):
+            kind = Literal[feature.categories]
+            if feature.nullable:
+                kind = kind | None
             fields[feature.name] = Annotated[
-                Literal[feature.categories], Field(description=feature.description)
+                kind, Field(description=feature.description)
             ]
         elif feature.integer:
-            kind: Any = whole_number(feature.minimum, feature.maximum)
+            kind = whole_number(feature.minimum, feature.maximum)
             if feature.nullable:
                 kind = kind | None
             fields[feature.name] = Annotated[

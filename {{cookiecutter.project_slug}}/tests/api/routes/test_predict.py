@@ -1,4 +1,5 @@
-"""POST /predict: answers, every kind of bad body, limits and the API key."""
+"""POST /predict: answers in the task's shape, every kind of bad body, limits, the log
+and the API key; the rows come from the contract, whatever its columns."""
 
 import asyncio
 import json
@@ -6,94 +7,191 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.api import create_app
+from {{ cookiecutter.package_name }}.api.schemas import PredictResponse
+from {{ cookiecutter.package_name }}.champion import PipelineScorer
 from {{ cookiecutter.package_name }}.config import (
     ENV_PREFIX,
     Settings,
     load_settings,
 )
-from {{ cookiecutter.package_name }}.contract import EXAMPLE, FEATURE_NAMES
+from {{ cookiecutter.package_name }}.contract import EXAMPLE
+from {{ cookiecutter.package_name }}.outputs import interpret
 from {{ cookiecutter.package_name }}.registry import Registry
+from {{ cookiecutter.package_name }}.schema import CLASSES, TASK
+
+from ..cases import body, edge_rows, features, field_cases, rows_that_fit
+
+JSON = {"Content-Type": "application/json"}
+LABELS = [str(label) for label in CLASSES]
 
 
 def test_predicts_what_the_pipeline_predicts(
     client: TestClient, api_settings: Settings
 ) -> None:
-    rows = [EXAMPLE, {**EXAMPLE, "contract": "two-year", "total_charges": None}]
+    rows = edge_rows()
 
     response = client.post("/predict", json={"instances": rows})
 
     assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["model_version"] == 1
+    answer = response.json()
+    assert answer["model_version"] == 1
     registry = Registry(api_settings)
-    pipeline = registry.load(registry.require_champion())
-    expected = pipeline.predict_proba(pd.DataFrame(rows, columns=list(FEATURE_NAMES)))[
-        :, 1
-    ]
-    for prediction, probability in zip(body["predictions"], expected, strict=True):
-        assert prediction["probability"] == pytest.approx(probability, abs=1e-5)
-        assert prediction["prediction"] == int(probability >= 0.5)
+    pipeline = PipelineScorer(registry.load(registry.require_champion()))
+    expected = interpret(pipeline.from_records(rows), api_settings.decision_threshold)
+    predictions = answer["predictions"]
+    assert len(predictions) == len(rows)
+    if TASK == "regression":
+        # ONNX computes in float32: about 7 digits of the target's scale.
+        scale = max(float(abs(expected.labels).max()), 1.0)
+        got = [p["prediction"] for p in predictions]
+        assert got == pytest.approx(expected.labels.tolist(), abs=1e-5 * scale)
+        return
+    assert expected.probability is not None
+    assert [p["prediction"] for p in predictions] == expected.labels.tolist()
+    got = [p["probability"] for p in predictions]
+    assert got == pytest.approx(expected.probability.tolist(), abs=1e-5)
+    if TASK == "multiclass":
+        assert expected.probabilities is not None
+        for prediction, each in zip(
+            predictions, expected.probabilities.tolist(), strict=True
+        ):
+            assert list(prediction["probabilities"]) == LABELS
+            got = list(prediction["probabilities"].values())
+            assert got == pytest.approx(each, abs=1e-5)
 
 
-@pytest.mark.parametrize(
-    ("instance", "field"),
-    [
-        ({**EXAMPLE, "tenure_months": "ten"}, "tenure_months"),
-        ({**EXAMPLE, "monthly_charges": -1}, "monthly_charges"),
-        ({**EXAMPLE, "contract": "weekly"}, "contract"),
-        ({**EXAMPLE, "favourite_colour": "red"}, "favourite_colour"),
-        ({k: v for k, v in EXAMPLE.items() if k != "support_calls"}, "support_calls"),
-        ({**EXAMPLE, "monthly_charges": None}, "monthly_charges"),
-    ],
-    ids=["type", "range", "category", "unknown-column", "missing", "null"],
-)
-def test_bad_instance_is_422_naming_the_field(
-    client: TestClient, instance: dict[str, Any], field: str
+def test_each_prediction_has_the_shape_of_the_task(
+    client: TestClient, api_settings: Settings
 ) -> None:
-    response = client.post("/predict", json={"instances": [instance]})
+    response = client.post("/predict", json={"instances": edge_rows()})
 
-    assert response.status_code == 422
-    locations = [error["loc"] for error in response.json()["detail"]]
-    assert ["body", "instances", 0, field] in locations
+    assert response.status_code == 200, response.text
+    PredictResponse.model_validate(response.json())  # the documented schema
+    for prediction in response.json()["predictions"]:
+        if TASK == "regression":
+            assert prediction.keys() == {"prediction"}
+            assert isinstance(prediction["prediction"], float)
+        elif TASK == "binary":
+            # The positive class (the second) exactly when its probability reaches
+            # the threshold.
+            assert prediction.keys() == {"prediction", "probability"}
+            positive = prediction["probability"] >= api_settings.decision_threshold
+            assert prediction["prediction"] == CLASSES[int(positive)]
+        else:
+            # The most probable class, and its probability.
+            assert prediction.keys() == {"prediction", "probability", "probabilities"}
+            chances = prediction["probabilities"]
+            best = max(chances, key=chances.get)
+            assert str(prediction["prediction"]) == best
+            assert prediction["probability"] == chances[best]
+            assert sum(chances.values()) == pytest.approx(1, abs=1e-5)
+
+
+@pytest.mark.skipif(TASK != "binary", reason="a decision threshold is for binary tasks")
+def test_the_threshold_setting_cuts_the_positive_probability(
+    client: TestClient, api_settings: Settings
+) -> None:
+    request = {"instances": edge_rows()}
+    chances = [
+        p["probability"]
+        for p in client.post("/predict", json=request).json()["predictions"]
+    ]
+    threshold = sorted(chances)[len(chances) // 2]  # some rows on either side
+    moved = api_settings.model_copy(update={"decision_threshold": threshold})
+
+    with TestClient(create_app(moved)) as other:
+        labels = [
+            p["prediction"]
+            for p in other.post("/predict", json=request).json()["predictions"]
+        ]
+
+    assert labels == [CLASSES[int(chance >= threshold)] for chance in chances]
+    assert set(labels) == set(CLASSES)
+
+
+@pytest.mark.parametrize(("content", "location", "error_type"), field_cases())
+def test_a_field_breaking_the_contract_is_a_422_naming_it(
+    client: TestClient, content: bytes, location: list[str | int], error_type: str
+) -> None:
+    response = client.post("/predict", content=content, headers=JSON)
+
+    assert response.status_code == 422, response.text
+    errors = response.json()["detail"]
+    assert [location, error_type] in [[e["loc"], e["type"]] for e in errors], errors
 
 
 @pytest.mark.parametrize(
-    "body", [b"{not json", b'{"instances": []}', b"[]"], ids=["json", "empty", "shape"]
+    "name",
+    [f.name for f in features("any", nullable=True)]
+    or [pytest.param("", marks=pytest.mark.skip(reason="no feature is nullable"))],
 )
-def test_malformed_body_is_422(client: TestClient, body: bytes) -> None:
-    response = client.post("/predict", content=body)
+def test_null_is_accepted_where_the_contract_allows_it(
+    client: TestClient, name: str
+) -> None:
+    response = client.post(
+        "/predict", content=body(field=name, raw="null"), headers=JSON
+    )
+
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b'{"instances": []}', b"[]", b'{"instances": [null]}'],
+    ids=["json", "empty", "shape", "null-row"],
+)
+def test_malformed_body_is_422(client: TestClient, content: bytes) -> None:
+    response = client.post("/predict", content=content, headers=JSON)
 
     assert response.status_code == 422
 
 
 def test_batch_and_body_caps(api_settings: Settings) -> None:
+    # A body limit that holds 3 rows of this contract, whatever their width.
+    limit = len(body(rows=3)) + 100
     capped = api_settings.model_copy(
-        update={"api_max_batch": 2, "api_max_body_bytes": 2_000}
+        update={"api_max_batch": 2, "api_max_body_bytes": limit}
     )
     with TestClient(create_app(capped)) as client:
-        too_many = client.post("/predict", json={"instances": [EXAMPLE] * 3})
+        at_cap = client.post("/predict", content=body(rows=2), headers=JSON)
+        too_many = client.post("/predict", content=body(rows=3), headers=JSON)
         too_big = client.post(
-            "/predict", json={"instances": [EXAMPLE], "pad": "x" * 5_000}
+            "/predict", json={"instances": [EXAMPLE], "pad": "x" * limit}
         )
 
+    assert at_cap.status_code == 200, at_cap.text
     assert too_many.status_code == 422
     assert too_many.json()["detail"][0]["loc"] == ["body", "instances"]
     assert too_big.status_code == 413
 
 
+def test_a_full_batch_fits_the_default_body_limit(
+    client: TestClient, api_settings: Settings
+) -> None:
+    """The largest batch the body limit lets through is scored whole."""
+    rows = min(
+        api_settings.api_max_batch, rows_that_fit(api_settings.api_max_body_bytes)
+    )
+
+    response = client.post("/predict", content=body(rows=rows), headers=JSON)
+
+    assert rows >= 1
+    assert response.status_code == 200, response.text
+    assert len(response.json()["predictions"]) == rows
+
+
 def test_api_key_guards_predict_and_model_only(api_settings: Settings) -> None:
     keyed = api_settings.model_copy(update={"api_key": SecretStr("k3y")})
-    body = {"instances": [EXAMPLE]}
+    request = {"instances": [EXAMPLE]}
     with TestClient(create_app(keyed)) as client:
-        missing = client.post("/predict", json=body)
-        wrong = client.post("/predict", json=body, headers={"X-API-Key": "nope"})
-        right = client.post("/predict", json=body, headers={"X-API-Key": "k3y"})
+        missing = client.post("/predict", json=request)
+        wrong = client.post("/predict", json=request, headers={"X-API-Key": "nope"})
+        right = client.post("/predict", json=request, headers={"X-API-Key": "k3y"})
         model = client.get("/model")
         open_probes = [client.get("/health"), client.get("/ready")]
 
@@ -109,16 +207,32 @@ def test_api_key_guards_predict_and_model_only(api_settings: Settings) -> None:
 def test_each_request_is_logged_as_one_json_line(
     api_settings: Settings, tmp_path: Path
 ) -> None:
+    rows = edge_rows()
     with TestClient(create_app(api_settings)) as client:
-        client.post("/predict", json={"instances": [EXAMPLE] * 3})
-        client.post("/predict", json={"instances": [EXAMPLE]})
+        answers = [
+            client.post("/predict", json={"instances": rows}).json(),
+            client.post("/predict", json={"instances": [EXAMPLE]}).json(),
+        ]
 
     lines = (tmp_path / "logs" / "predictions.jsonl").read_text("utf-8").splitlines()
     entries = [json.loads(line) for line in lines]
-    assert [e["rows"] for e in entries] == [3, 1]
+    assert [e["rows"] for e in entries] == [len(rows), 1]
     assert entries[0]["model_version"] == 1
-    assert entries[0]["inputs"][0] == EXAMPLE
-    assert len(entries[0]["probabilities"]) == 3
+    assert entries[0]["inputs"][0] == rows[0]
+    for entry, answer in zip(entries, answers, strict=True):
+        predictions = answer["predictions"]
+        # What the caller was told: labels (or values), and for a classifier the
+        # probability each answer gave (of the positive or of the predicted class).
+        if TASK == "regression":
+            assert entry["predictions"] == pytest.approx(
+                [p["prediction"] for p in predictions]
+            )
+            assert "probabilities" not in entry
+        else:
+            assert entry["predictions"] == [p["prediction"] for p in predictions]
+            assert entry["probabilities"] == pytest.approx(
+                [p["probability"] for p in predictions], abs=1e-6
+            )
 
 
 @pytest.mark.parametrize("word", ["off", "None"])
@@ -139,14 +253,45 @@ def test_the_prediction_log_turns_off_with_a_word(
     assert not list(tmp_path.rglob("*.jsonl"))
 
 
-def test_openapi_example_is_accepted_as_is(client: TestClient) -> None:
+def test_openapi_request_example_is_accepted_as_is(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     schema = document["components"]["schemas"]["PredictRequest"]
 
     response = client.post("/predict", json=schema["examples"][0])
 
-    assert response.status_code == 200
+    assert response.status_code == 200, response.text
     assert "requestBody" in document["paths"]["/predict"]["post"]
+
+
+def test_openapi_documents_the_answer_of_the_task(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    answer = document["paths"]["/predict"]["post"]["responses"]["200"]
+    [example] = schemas["PredictResponse"]["examples"]
+
+    assert answer["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PredictResponse"
+    }
+    PredictResponse.model_validate(example)
+    fields = schemas["Prediction"]["properties"]
+    expected = {
+        "binary": {"prediction", "probability"},
+        "multiclass": {"prediction", "probability", "probabilities"},
+        "regression": {"prediction"},
+    }[TASK]
+    assert set(fields) == set(schemas["Prediction"]["required"]) == expected
+    if TASK == "regression":
+        assert fields["prediction"]["type"] == "number"
+    else:
+        assert fields["prediction"]["enum"] == list(CLASSES)
+        assert (fields["probability"]["minimum"], fields["probability"]["maximum"]) == (
+            0,
+            1,
+        )
+    if TASK == "multiclass":
+        chances = fields["probabilities"]
+        assert list(chances["properties"]) == chances["required"] == LABELS
+        assert chances["additionalProperties"] is False
 
 
 def test_client_that_hangs_up_is_a_499_not_a_server_error(

@@ -8,15 +8,22 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
 
+from ...outputs import interpret, rows
+from ...schema import TASK
 from ..deps import ModelDep, SettingsDep
 {%- if cookiecutter.include_feature_store %}
 from ..entities import entity_records
 {%- endif %}
-from ...outputs import interpret, rows
 from ..schemas import PredictResponse
 
 router = APIRouter(tags=["predict"])
 CLIENT_CLOSED_REQUEST = 499
+ANSWERS = {
+    "binary": "the class, and the probability of the positive (second) class, which "
+    "gives that class once it reaches DECISION_THRESHOLD",
+    "multiclass": "the most probable class, its probability, and every class's",
+    "regression": "the predicted value",
+}
 
 
 def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
@@ -34,6 +41,8 @@ def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
 @router.post(
     "/predict",
     response_model=PredictResponse,
+    description="Score 1 to API_MAX_BATCH instances with the champion model: per "
+    f"instance, {ANSWERS[TASK]}.",
     responses={
         401: {"description": "API key missing or wrong"},
 {%- if cookiecutter.include_feature_store %}
@@ -41,9 +50,9 @@ def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
 {%- endif %}
         413: {"description": "Body larger than API_MAX_BODY_BYTES"},
         422: {
-            "description": "Not JSON, or a field missing, of the wrong type (a string or "
-            "a boolean is not a number), not finite or out of range: each error names "
-            "the field"
+            "description": "Not JSON, or a field missing or unknown, of the wrong type "
+            "(a string or a boolean is not a number), not finite, out of range or not "
+            "one of its categories: each error names the field"
         },
         503: {"description": "No model loaded"},
     },
