@@ -71,7 +71,8 @@ class Target:
         expected = {"binary": "exactly 2", "multiclass": "3 or more", "regression": "no"}
         count = len(self.classes)
         fits = {"binary": count == 2, "multiclass": count >= 3, "regression": not count}
-        if not fits[self.task] or len(set(self.classes)) != count:
+        # Distinct as text too: JSON keys and file columns name classes by their text.
+        if not fits[self.task] or len({str(c) for c in self.classes}) != count:
             raise ValueError(
                 f"Target({self.name!r}): a {self.task} target has {expected[self.task]} "
                 f"distinct classes, got {self.classes!r}"
