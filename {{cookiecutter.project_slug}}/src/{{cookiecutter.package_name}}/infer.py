@@ -34,6 +34,8 @@ SHOWN = 3  # example values in a message
 # Names that say "a key": id, uuid, guid, key, or a name ending in one of them as a word
 # (customer_id, CustomerID, order-key); "paid" or "monkey" are not keys.
 KEY_WORDS = {"id", "uuid", "guid", "key"}
+# ruff's S108 takes a path under these for a temporary file that the code makes.
+TEMPORARY = ("/tmp", "/var/tmp", "/dev/shm")  # noqa: S108
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
 
 
@@ -114,7 +116,8 @@ def read_file(path: Path, entity_id: str | None = None) -> pd.DataFrame:
         ) from None
     except (ValueError, OSError) as error:  # parser errors are ValueErrors
         raise DataError(
-            f"Could not read '{path}' as {suffix[1:]}: {error}. Check that the file "
+            f"Could not read '{path}' as {suffix[1:]}: {str(error).rstrip('.')}. "
+            "Check that the file "
             f"really is {suffix[1:]} (its name ends in {path.suffix!r})."
         ) from error
     if frame.shape[1] == 0:
@@ -491,7 +494,7 @@ def _target(
     distinct = present.nunique()
     if distinct < 2:
         raise DataError(
-            f"Target {name!r} holds one value only ({present.iloc[0]!r}) in its "
+            f"Target {name!r} holds one value only ({present.tolist()[0]!r}) in its "
             f"{len(present)} labelled rows: there is nothing to learn. Check that it "
             "is the right column, or add rows of the other classes."
         )
@@ -680,7 +683,12 @@ def render(contract: Inferred) -> str:
         "API docs.",
     ]
     data_path_comment = "the training file, unless DATA_PATH says otherwise"
-    lines += _statement(f"DATA_PATH = {_string(contract.data_path)}", data_path_comment)
+    temporary = contract.data_path.startswith(TEMPORARY)
+    lines += _statement(
+        f"DATA_PATH = {_string(contract.data_path)}",
+        data_path_comment,
+        noqa="noqa: S108" if temporary else "",
+    )
     lines += _statement(
         f"ENTITY_ID: str | None = {_optional(contract.entity_id)}",
         "a unique key per row, or None",
@@ -815,18 +823,21 @@ def _render(item: "str | _Bracketed", indent: int = 0, suffix: str = "") -> list
     return [*lines, tail]
 
 
-def _statement(code: str | list[str], comment: str) -> list[str]:
+def _statement(code: str | list[str], comment: str, noqa: str = "") -> list[str]:
     """A statement with its comment at the end of its line if it fits, else above it.
 
-    A long ``name = "text"`` goes in brackets when the text then fits, and a long
-    ``name: type = "text"`` always does, as black does.
+    A long ``name = "text"`` goes in brackets when the text (and its ``noqa``
+    comment) then fits, and a long ``name: type = "text"`` always does, as black does.
     """
     lines = [code] if isinstance(code, str) else code
-    if len(lines) == 1 and len(lines[0]) > LINE_LENGTH:
+    after = f"  # {noqa}" if noqa else ""
+    if len(lines) == 1 and len(lines[0] + after) > LINE_LENGTH:
         name, value = lines[0].split(" = ", 1)
-        if ":" in name or len(value) + 4 <= LINE_LENGTH:
-            lines = [f"{name} = (", f"    {value}", ")"]
-    if len(lines) == 1 and len(f"{lines[0]}  # {comment}") <= LINE_LENGTH:
+        if ":" in name or len(value + after) + 4 <= LINE_LENGTH:
+            lines = [f"{name} = (", f"    {value}{after}", ")"]
+            after = ""
+    lines = [lines[0] + after, *lines[1:]]
+    if not noqa and len(lines) == 1 and len(f"{lines[0]}  # {comment}") <= LINE_LENGTH:
         return [f"{lines[0]}  # {comment}"]
     return [f"# {comment[0].upper()}{comment[1:]}.", *lines]
 
