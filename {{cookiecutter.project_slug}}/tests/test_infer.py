@@ -317,6 +317,27 @@ def test_the_task_follows_from_the_target(
     assert_meets_its_contract(written)
 
 
+def test_parquet_types_are_read_as_the_contract_declares_them(tmp_path: Path) -> None:
+    frame = table("binary").assign(
+        order_id=range(1000, 1300),  # an integer key: text, as in a CSV file
+        placed_at=pd.date_range(NOW.replace(tzinfo=None), periods=300, freq="-1h"),
+        items=lambda f: f["items"].astype("Int64").mask(f.index == 2),
+        store=lambda f: f["store"].astype("category").mask(f.index == 1),
+    )
+
+    written = write_and_load(tmp_path, frame, ".parquet")
+
+    contract = written.contract
+    assert (contract.ENTITY_ID, contract.EVENT_TIME) == ("order_id", "placed_at")
+    features = {f.name: f for f in contract.FEATURES}
+    assert features["store"] == Categorical(
+        "store", ("east", "north", "south", "web"), nullable=True
+    )
+    # Seen 1 to 8: 0.7 wider each side, out to whole numbers, and not below 0.
+    assert features["items"] == Numeric("items", 0, 9, integer=True, nullable=True)
+    assert_meets_its_contract(written)
+
+
 def test_a_tiny_table_still_trains_as_it_is(tmp_path: Path) -> None:
     frame = table("multiclass", rows=12)
 
@@ -421,6 +442,15 @@ def test_a_column_of_numbers_and_text_is_named_with_examples(tmp_path: Path) -> 
     assert "['1', '2.5', '3']" in message
     assert "['unknown', '?']" in message
     assert "--drop x" in message
+
+
+def test_times_in_several_formats_are_refused(tmp_path: Path) -> None:
+    times = {"t": ["2026-11-30T10:00:00+02:00", "2026-11-29"], "y": [0, 1]}
+
+    message = infer_from(tmp_path, "a.csv", csv_of(times))
+
+    assert "Column 't' holds times in more than one format" in message
+    assert "--drop t" in message
 
 
 def test_a_category_of_thousands_of_values_is_refused(tmp_path: Path) -> None:

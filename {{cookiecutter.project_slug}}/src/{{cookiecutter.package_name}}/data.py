@@ -39,12 +39,25 @@ def read_table(path: Path) -> pd.DataFrame:
         if path.suffix == ".jsonl":
             return pd.read_json(path, lines=True, dtype=TEXT_COLUMNS)
         if path.suffix == ".parquet":
-            return pd.read_parquet(path)
+            return _as_text(pd.read_parquet(path))
     except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
         raise DataError(f"Could not read '{path}': {error}") from error
     raise DataError(
         f"Cannot read '{path}': unknown file type {path.suffix!r}. "
         f"Use one of {', '.join(SUFFIXES)}."
+    )
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A Parquet file's entity ids and pandas categories as text, as a CSV file's are:
+    the contract declares both as text."""
+    text = [
+        name
+        for name, dtype in frame.dtypes.items()
+        if name == ENTITY_ID or isinstance(dtype, pd.CategoricalDtype)
+    ]
+    return frame.assign(
+        **{str(name): frame[name].astype(str).where(frame[name].notna()) for name in text}
     )
 
 

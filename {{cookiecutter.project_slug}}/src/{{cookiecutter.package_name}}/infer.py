@@ -206,7 +206,8 @@ def infer(
         )
     newest = None
     if event_time is not None:
-        newest = _times(frame[event_time]).max().to_pydatetime()
+        times = _times(frame[event_time])
+        newest = None if times is None else times.max().to_pydatetime()
     fresh = newest is not None and now - newest <= timedelta(days=FRESH_DAYS)
     if event_time is None:
         notes.append(
@@ -327,7 +328,15 @@ def _kind(values: "pd.Series[Any]", described: _Column) -> _Column:
         return replace(described, kind="bool", integer=True, minimum=0, maximum=1)
     if types <= {str}:
         text = present.astype(str)
-        if text.str.match(ISO_TIME).all() and _times(text).notna().all():
+        if text.str.match(ISO_TIME).all():
+            if _times(text) is None:
+                formats = text.drop_duplicates().head(SHOWN).tolist()
+                raise DataError(
+                    f"Column {values.name!r} holds times in more than one format (such "
+                    f"as {formats}), which the contract cannot read as one column: write "
+                    "them alike (ISO 8601, e.g. 2024-05-01T12:00:00Z), or leave the "
+                    f"column out with --drop {_quoted(values.name)}."
+                )
             return replace(described, kind="time")
         numbers = pd.to_numeric(text, errors="coerce")
         if numbers.notna().any():
@@ -359,11 +368,21 @@ def _mixed(name: str, text: "pd.Series[Any]", numbers: "pd.Series[Any]") -> None
     )
 
 
-def _times(values: "pd.Series[Any]") -> "pd.Series[Any]":
-    """Times in UTC (a time without a zone is taken as UTC, as the contract does)."""
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return pd.to_datetime(values, utc=True)
-    return pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+def _times(values: "pd.Series[Any]") -> "pd.Series[Any] | None":
+    """Times in UTC as the contract reads them (pandera's coercion; a time without a
+    zone is taken as UTC), or None if it cannot read them all."""
+    import pandera.pandas as pa
+    from pandera.errors import SchemaError
+
+    name = str(values.name)
+    column = pa.Column(
+        pd.DatetimeTZDtype("ns", "UTC"), coerce=True, nullable=True, name=name
+    )
+    try:
+        times: pd.Series[Any] = column.validate(values.to_frame(name))[name]
+    except SchemaError:
+        return None
+    return times
 
 
 def _event_time(
