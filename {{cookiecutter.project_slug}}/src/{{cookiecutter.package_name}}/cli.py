@@ -238,7 +238,8 @@ def contract_infer(
     if not written.changed:
         console.print(f"{shown} already holds this contract: left as it was")
     else:
-        kept = f" (the previous one is in {written.backup.name})" if written.backup else ""
+        backup = written.backup
+        kept = f" (the previous one is in {backup.name})" if backup else ""
         console.print(f"wrote {shown}{kept}")
     for line in infer.describe(inferred):
         console.print(f"  {line}", markup=False, highlight=False)

@@ -57,7 +57,10 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
         if name == ENTITY_ID or isinstance(dtype, pd.CategoricalDtype)
     ]
     return frame.assign(
-        **{str(name): frame[name].astype(str).where(frame[name].notna()) for name in text}
+        **{
+            str(name): frame[name].astype(str).where(frame[name].notna())
+            for name in text
+        }
     )
 
 
@@ -251,4 +254,3 @@ def _random_split(
             frame, test_size=validation_fraction, random_state=seed
         )
     return train.sort_index(), validation.sort_index()
-

@@ -722,11 +722,13 @@ def render(contract: Inferred) -> str:
             f"# The newest {_comment(contract.event_time or '')} in the file is "
             f"{contract.newest_event:%Y-%m-%d}: "
             + (
-                f"within {FRESH_DAYS} days, so newer data is asked for."
+                f"at most {FRESH_DAYS} days old, so training files must stay as fresh."
                 if fresh
-                else f"older than {FRESH_DAYS} days, so any age is allowed."
+                else f"historic (over {FRESH_DAYS} days old), so any age is allowed."
             )
         )
+    else:
+        lines.append("# No EVENT_TIME, so no age to check.")
     lines += _statement(
         f"MAX_DATA_AGE_DAYS: int | None = {contract.max_data_age_days}",
         "the newest row at most this old; None: any age",
