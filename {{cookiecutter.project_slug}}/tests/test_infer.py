@@ -442,6 +442,11 @@ def test_a_column_of_numbers_and_text_is_named_with_examples(tmp_path: Path) -> 
     assert "['1', '2.5', '3']" in message
     assert "['unknown', '?']" in message
     assert "--drop x" in message
+    # ...and the way out it names works.
+    frame = pd.DataFrame({**mixed, "z": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    written = write_and_load(tmp_path, frame, target="y", drop=["x"])
+    assert written.contract.IGNORED == ("x",)
+    assert_meets_its_contract(written)
 
 
 def test_times_in_several_formats_are_refused(tmp_path: Path) -> None:

@@ -167,10 +167,13 @@ def infer(
     frame = frame.set_axis(columns, axis="columns")
     _check_named(columns, target, entity_id, time_column, drop)
     notes: list[str] = []
-    described = _describe(frame)
-    kinds = {name: _kind(frame[name], described[name]) for name in columns}
-
     ignored = [name for name in columns if name in drop]
+    # What the dropped columns hold does not matter: dropping is the way out of a
+    # column that cannot be declared.
+    kept = frame.drop(columns=ignored)
+    described = _describe(kept)
+    kinds = {name: _kind(kept[name], described[name]) for name in kept.columns}
+
     event_time = _event_time(frame, kinds, target, time_column, ignored, notes)
     key = _entity_id(frame, kinds, target, entity_id, event_time, ignored, notes)
     taken = {target, event_time, key, *ignored}
@@ -182,7 +185,7 @@ def infer(
 
     contract_target = _target(frame[target], kinds[target], task, max_categories, notes)
     features = tuple(
-        _feature(frame[name], kinds[name], margin, max_categories, notes)
+        _feature(frame[name], kinds[name], margin, max_categories)
         for name in columns
         if name not in {target, event_time, key, *ignored}
     )
@@ -567,7 +570,6 @@ def _feature(
     column: _Column,
     margin: float,
     max_categories: int,
-    notes: list[str],
 ) -> Numeric | Categorical:
     name = str(values.name)
     if column.kind == "text":
