@@ -458,6 +458,15 @@ def test_times_in_several_formats_are_refused(tmp_path: Path) -> None:
     assert "--drop t" in message
 
 
+def test_a_target_it_cannot_read_asks_for_another(tmp_path: Path) -> None:
+    mixed = {"x": [1, 2, 3], "y": ["1", "2", "many"]}
+
+    message = infer_from(tmp_path, "a.csv", csv_of(mixed))
+
+    assert "Column 'y' mixes numbers and text" in message
+    assert "or choose another --target" in message
+
+
 def test_a_category_of_thousands_of_values_is_refused(tmp_path: Path) -> None:
     rows = {"name": [f"person {n}" for n in range(3000)], "y": [0, 1] * 1500}
 

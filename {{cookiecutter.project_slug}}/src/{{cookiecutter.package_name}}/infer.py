@@ -172,7 +172,10 @@ def infer(
     # column that cannot be declared.
     kept = frame.drop(columns=ignored)
     described = _describe(kept)
-    kinds = {name: _kind(kept[name], described[name]) for name in kept.columns}
+    kinds = {
+        name: _kind(kept[name], described[name], _way_out(name, target))
+        for name in kept.columns
+    }
 
     event_time = _event_time(frame, kinds, target, time_column, ignored, notes)
     key = _entity_id(frame, kinds, target, entity_id, event_time, ignored, notes)
@@ -298,7 +301,14 @@ def _describe(frame: pd.DataFrame) -> dict[str, _Column]:
     return described
 
 
-def _kind(values: "pd.Series[Any]", described: _Column) -> _Column:
+def _way_out(name: str, target: str) -> str:
+    """What to do about a column that cannot be declared."""
+    if name == target:
+        return "or choose another --target"
+    return f"or leave it out with --drop {_quoted(name)}"
+
+
+def _kind(values: "pd.Series[Any]", described: _Column, way_out: str) -> _Column:
     """What a column holds: numbers (whole or not), true/false, text or times."""
     present = values.dropna()
     if present.empty:
@@ -312,8 +322,7 @@ def _kind(values: "pd.Series[Any]", described: _Column) -> _Column:
             shown = numbers[~np.isfinite(numbers)].head(SHOWN).tolist()
             raise DataError(
                 f"Column {values.name!r} holds infinite values ({shown}): clean them "
-                f"(an empty cell for a missing value), or leave the column out with "
-                f"--drop {_quoted(values.name)}."
+                f"(an empty cell for a missing value), {way_out}."
             )
         whole = pd.api.types.is_integer_dtype(dtype) or bool((numbers % 1 == 0).all())
         minimum, maximum = described.minimum, described.maximum
@@ -337,37 +346,37 @@ def _kind(values: "pd.Series[Any]", described: _Column) -> _Column:
                 raise DataError(
                     f"Column {values.name!r} holds times in more than one format (such "
                     f"as {formats}), which the contract cannot read as one column: write "
-                    "them alike (ISO 8601, e.g. 2024-05-01T12:00:00Z), or leave the "
-                    f"column out with --drop {_quoted(values.name)}."
+                    f"them alike (ISO 8601, e.g. 2024-05-01T12:00:00Z), {way_out}."
                 )
             return replace(described, kind="time")
         numbers = pd.to_numeric(text, errors="coerce")
         if numbers.notna().any():
-            _mixed(str(values.name), text, numbers)
+            _mixed(str(values.name), text, numbers, way_out)
         return replace(described, kind="text")
     if all(isinstance(value, int | float) for value in present):  # numbers as objects
         numeric = pd.to_numeric(present)
-        return _kind(numeric.reindex(values.index), described)
+        return _kind(numeric.reindex(values.index), described, way_out)
     if any(isinstance(value, str) for value in present):
         text = present.map(str)
-        _mixed(str(values.name), text, pd.to_numeric(text, errors="coerce"))
+        _mixed(str(values.name), text, pd.to_numeric(text, errors="coerce"), way_out)
     types_seen = sorted({type(value).__name__ for value in present})
     raise DataError(
         f"Column {values.name!r} holds values of type {', '.join(types_seen)}, which a "
-        "contract cannot declare (numbers, text, true/false or times): convert it, or "
-        f"leave it out with --drop {_quoted(values.name)}."
+        f"contract cannot declare (numbers, text, true/false or times): convert it, "
+        f"{way_out}."
     )
 
 
-def _mixed(name: str, text: "pd.Series[Any]", numbers: "pd.Series[Any]") -> None:
+def _mixed(
+    name: str, text: "pd.Series[Any]", numbers: "pd.Series[Any]", way_out: str
+) -> None:
     words = text[numbers.isna()]
     figures = text[numbers.notna()].drop_duplicates().head(SHOWN).tolist()
     raise DataError(
         f"Column {name!r} mixes numbers and text: numbers such as {figures} and text "
         f"such as {words.drop_duplicates().head(SHOWN).tolist()} ({len(words)} of "
         f"{len(text)} values are not numbers). Clean it so that it holds one kind (an "
-        "empty cell for a missing value, not 'n/a' or '?'), or leave it out with "
-        f"--drop {_quoted(name)}."
+        f"empty cell for a missing value, not 'n/a' or '?'), {way_out}."
     )
 
 
@@ -559,7 +568,7 @@ def _target(
         raise DataError(
             f"Target {name!r} holds {distinct} distinct values ({_shown(labels)}), "
             f"more classes than --max-categories {max_categories}. If they are amounts, "
-            "make the column numeric (pass --task regression); to keep them as classes, "
+            "clean the column so that it holds numbers only; to keep them as classes, "
             "raise --max-categories."
         )
     return Target(name, task, classes=tuple(labels))
