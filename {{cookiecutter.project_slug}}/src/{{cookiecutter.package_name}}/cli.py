@@ -177,15 +177,15 @@ def contract_infer(
     target: Annotated[str, typer.Option(help="The column to predict.")],
     task: Annotated[
         TaskChoice | None,
-        typer.Option(help="Override the task [default: inferred from the target]."),
+        typer.Option(help="Override the task (default: inferred from the target)."),
     ] = None,
     entity_id: Annotated[
         str | None,
-        typer.Option(help="The unique key column [default: a unique *_id column]."),
+        typer.Option(help="The unique key column (default: a unique *_id column)."),
     ] = None,
     time_column: Annotated[
         str | None,
-        typer.Option(help="The event time column [default: the one time column]."),
+        typer.Option(help="The event time column (default: the one time column)."),
     ] = None,
     drop: Annotated[
         list[str] | None,
@@ -202,7 +202,7 @@ def contract_infer(
     ] = 50,
     out: Annotated[
         Path | None,
-        typer.Option(help="Where to write [default: the package's contract.py]."),
+        typer.Option(help="Where to write (default: the package's contract.py)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
