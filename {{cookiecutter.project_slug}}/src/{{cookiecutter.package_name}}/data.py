@@ -3,7 +3,7 @@
 import hashlib
 import logging
 import numbers
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +23,7 @@ MAX_VALUES_SHOWN = 5
 
 
 # Entity ids stay text, even when they look like numbers.
-TEXT_COLUMNS = {ENTITY_ID: str} if ENTITY_ID is not None else {}
+TEXT_COLUMNS: dict[Hashable, type[str]] = {ENTITY_ID: str} if ENTITY_ID else {}
 
 
 def read_table(path: Path) -> pd.DataFrame:

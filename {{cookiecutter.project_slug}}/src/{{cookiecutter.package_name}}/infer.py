@@ -10,7 +10,7 @@ import math
 import re
 import shlex
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -101,7 +101,7 @@ def read_file(path: Path, entity_id: str | None = None) -> pd.DataFrame:
             ".parquet file (or .jsonl): save it as CSV from the tool that made it, or "
             "with pandas (frame.to_csv(path, index=False))."
         )
-    text = {entity_id: str} if entity_id is not None else {}
+    text: dict[Hashable, type[str]] = {entity_id: str} if entity_id else {}
     try:
         if suffix == ".csv":
             frame = pd.read_csv(path, dtype=text)
