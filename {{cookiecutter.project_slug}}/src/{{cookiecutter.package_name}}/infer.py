@@ -730,13 +730,9 @@ def render(contract: Inferred) -> str:
     if contract.newest_event is not None:
         fresh = contract.max_data_age_days is not None
         lines.append(
-            f"# The newest {_comment(contract.event_time or '')} in the file is "
-            f"{contract.newest_event:%Y-%m-%d}: "
-            + (
-                f"at most {FRESH_DAYS} days old, so training files must stay as fresh."
-                if fresh
-                else f"historic (over {FRESH_DAYS} days old), so any age is allowed."
-            )
+            f"# The newest {_comment(contract.event_time or '')} in the file: "
+            f"{contract.newest_event:%Y-%m-%d} "
+            + ("(fresh, so files must stay so)." if fresh else "(historic: any age).")
         )
     else:
         lines.append("# No EVENT_TIME, so no age to check.")
