@@ -207,6 +207,7 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
                 "test_contract",
                 "test_dask_scoring",
                 "test_data",
+                "test_infer",
                 "test_logs",
                 "test_monitoring",
                 "test_predict",

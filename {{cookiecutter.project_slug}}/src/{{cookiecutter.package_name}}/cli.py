@@ -158,6 +158,103 @@ def check_data(
     console.print(f"{path}: {len(frame)} rows meet the contract")
 
 
+contract_app = typer.Typer(
+    help="The data contract: write it from your own file.", no_args_is_help=True
+)
+app.add_typer(contract_app, name="contract")
+
+
+class TaskChoice(StrEnum):
+    binary = "binary"
+    multiclass = "multiclass"
+    regression = "regression"
+
+
+@contract_app.command("infer")
+def contract_infer(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A .csv or .parquet file of real rows.")],
+    target: Annotated[str, typer.Option(help="The column to predict.")],
+    task: Annotated[
+        TaskChoice | None,
+        typer.Option(help="Override the task (default: inferred from the target)."),
+    ] = None,
+    entity_id: Annotated[
+        str | None,
+        typer.Option(help="The unique key column (default: a unique *_id column)."),
+    ] = None,
+    time_column: Annotated[
+        str | None,
+        typer.Option(help="The event time column (default: the one time column)."),
+    ] = None,
+    drop: Annotated[
+        list[str] | None,
+        typer.Option(help="A column the model must not read (repeatable): IGNORED."),
+    ] = None,
+    margin: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Widen numeric ranges by this share of their span each side."
+        ),
+    ] = 0.1,
+    max_categories: Annotated[
+        int, typer.Option(min=2, help="The most values a categorical column may hold.")
+    ] = 50,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write (default: the package's contract.py)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the contract from a real file: the columns, their ranges and the task.
+
+    The contract it replaces is kept beside it as contract.py.bak.
+    """
+    from . import infer
+
+    settings: Settings = ctx.obj
+    with _failures_as_messages():
+        path = out or infer.default_path()
+        frame = infer.read_file(file, entity_id)
+        inferred = infer.infer(
+            frame,
+            target=target,
+            data_path=infer.relative(file),
+            task=task.value if task else None,
+            entity_id=entity_id,
+            time_column=time_column,
+            drop=drop or (),
+            margin=margin,
+            max_categories=max_categories,
+        )
+        written = infer.write(infer.render(inferred), path)
+    if as_json:
+        summary = inferred.summary()
+        summary["contract"] = str(path)
+        summary["backup"] = str(written.backup) if written.backup else None
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    shown = infer.relative(path)
+    if not written.changed:
+        console.print(f"{shown} already holds this contract: left as it was")
+    else:
+        backup = written.backup
+        kept = f" (the previous one is in {backup.name})" if backup else ""
+        console.print(f"wrote {shown}{kept}")
+    for line in infer.describe(inferred):
+        console.print(f"  {line}", markup=False, highlight=False)
+    if "data_path" in settings.model_fields_set and settings.data_path != Path(
+        inferred.data_path
+    ):
+        console.print(
+            f"  note: the data_path setting ({settings.data_path}) overrides the "
+            "contract's DATA_PATH: unset it, or pass --data to each command"
+        )
+    console.print("next:")
+    for line in infer.next_steps(inferred):
+        console.print(f"  {line}", markup=False, highlight=False)
+
+
 @app.command()
 def train(
     ctx: typer.Context,

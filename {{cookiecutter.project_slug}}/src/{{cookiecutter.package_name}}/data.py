@@ -3,7 +3,7 @@
 import hashlib
 import logging
 import numbers
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +25,7 @@ MAX_VALUES_SHOWN = 5
 # Entity ids, categories and text class labels stay text, even when they look like
 # numbers ("1", "007"): a CSV reader would make them numbers that break the contract.
 TEXT_LABELS = bool(CLASSES) and all(isinstance(label, str) for label in CLASSES)
-TEXT_COLUMNS = dict.fromkeys(
+TEXT_COLUMNS: dict[Hashable, type[str]] = dict.fromkeys(
     [name for name in (ENTITY_ID, *CATEGORICAL) if name is not None]
     + ([TARGET.name] if TEXT_LABELS else []),
     str,
@@ -45,12 +45,28 @@ def read_table(path: Path) -> pd.DataFrame:
         if path.suffix == ".jsonl":
             return pd.read_json(path, lines=True, dtype=TEXT_COLUMNS)
         if path.suffix == ".parquet":
-            return pd.read_parquet(path)
+            return _as_text(pd.read_parquet(path))
     except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
         raise DataError(f"Could not read '{path}': {error}") from error
     raise DataError(
         f"Cannot read '{path}': unknown file type {path.suffix!r}. "
         f"Use one of {', '.join(SUFFIXES)}."
+    )
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A Parquet file's ids, categories (pandas' too) and text labels as text, as
+    ``TEXT_COLUMNS`` has a CSV file's read."""
+    text = [
+        name
+        for name, dtype in frame.dtypes.items()
+        if name in TEXT_COLUMNS or isinstance(dtype, pd.CategoricalDtype)
+    ]
+    return frame.assign(
+        **{
+            str(name): frame[name].astype(str).where(frame[name].notna())
+            for name in text
+        }
     )
 
 

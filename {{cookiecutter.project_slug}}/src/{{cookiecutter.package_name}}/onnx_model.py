@@ -125,9 +125,13 @@ class OnnxScorer:
         self.session = onnxruntime.InferenceSession(
             model, options, providers=["CPUExecutionProvider"]
         )
+        # skl2onnx renames inputs whose names are not identifiers ("mean radius" is
+        # mean_radius); they keep the features' order.
+        self.inputs = [node.name for node in self.session.get_inputs()]
 
     def scores(self, feeds: Feeds) -> Scores:
-        output = self.session.run([OUTPUT], feeds)[0]
+        named = dict(zip(self.inputs, feeds.values(), strict=True))
+        output = self.session.run([OUTPUT], named)[0]
         if TARGET.is_classification:
             return np.asarray(output, dtype=np.float64)
         return np.asarray(output, dtype=np.float64).reshape(-1)
