@@ -68,7 +68,11 @@ class Target:
             raise ValueError(
                 f"Target({self.name!r}): task {self.task!r} is not one of {TASKS}"
             )
-        expected = {"binary": "exactly 2", "multiclass": "3 or more", "regression": "no"}
+        expected = {
+            "binary": "exactly 2",
+            "multiclass": "3 or more",
+            "regression": "no",
+        }
         count = len(self.classes)
         fits = {"binary": count == 2, "multiclass": count >= 3, "regression": not count}
         # Distinct as text too: JSON keys and file columns name classes by their text.

@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     )
     estimator_params: dict[str, bool | int | float | str | None] = Field(
         default_factory=dict,
-        description='JSON of the estimator\'s own parameters over the family\'s '
+        description="JSON of the estimator's own parameters over the family's "
         'defaults, e.g. {"max_depth": 6}',
     )
     decision_threshold: float = Field(

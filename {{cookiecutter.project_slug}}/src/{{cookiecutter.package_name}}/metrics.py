@@ -52,7 +52,10 @@ def is_better(metric: str, challenger: float, reference: float) -> bool:
 
 
 def evaluate(
-    task: Task, truth: npt.NDArray[Any], scores: npt.NDArray[np.float64], threshold: float
+    task: Task,
+    truth: npt.NDArray[Any],
+    scores: npt.NDArray[np.float64],
+    threshold: float,
 ) -> dict[str, float]:
     """Every metric of the task. ``truth`` holds class numbers (or values); ``scores``
     one probability per class and row (or one value per row); binary labels are cut

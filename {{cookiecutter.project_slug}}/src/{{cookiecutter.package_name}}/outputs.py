@@ -108,7 +108,9 @@ def counted(predictions: Predictions) -> dict[str, int]:
 HISTOGRAM_BUCKETS: tuple[float, ...] = (
     tuple(
         float(edge)
-        for edge in np.linspace(float(TARGET.minimum or 0), float(TARGET.maximum or 1), 11)
+        for edge in np.linspace(
+            float(TARGET.minimum or 0), float(TARGET.maximum or 1), 11
+        )
     )
     if TASK == "regression"
     else tuple(float(edge) for edge in np.round(np.linspace(0.1, 1.0, 10), 1))

@@ -132,7 +132,9 @@ def train(
             threshold,
         )[metric]
         model_sha256 = hashlib.sha256(pickle.dumps(pipeline, protocol=5)).hexdigest()
-        logger.info("validation metrics %s (baseline %s %.4f)", metrics, metric, baseline)
+        logger.info(
+            "validation metrics %s (baseline %s %.4f)", metrics, metric, baseline
+        )
 
     with step("convert to onnx"):
         onnx_model = convert(pipeline)
