@@ -156,11 +156,7 @@ def use_feature_store(
 ) -> Settings:
     """Point the settings at a feature store in ``folder`` and return them. They go
     through the environment: the Feast definitions read it, as under `feast apply`."""
-    fields = {
-        "data_path": data,
-        "min_rows": 100,
-        **feature_store_fields(folder, ttl_days),
-    }
+    fields = {"data_path": data, **feature_store_fields(folder, ttl_days)}
     for name, value in fields.items():
         monkeypatch.setenv(env_name(name), str(value))
     get_settings.cache_clear()
@@ -169,13 +165,26 @@ def use_feature_store(
 
 @pytest.fixture(scope="session")
 def feature_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A feature store holding the 600-row sample (churn.csv beside it), applied and
-    materialized once for the session. Tests read it and never write to it."""
-    from {{ cookiecutter.package_name }}.features import apply, materialize
+    """A feature store holding the 600-row sample (train.csv beside it), applied and
+    materialized once for the session. Tests read it and never write to it.
+
+    A contract without an entity id or an event time can have no store: the folder
+    then holds the sample alone, and the API serves instances only.
+    """
+    from {{ cookiecutter.package_name }}.features import (
+        FeatureStoreError,
+        apply,
+        materialize,
+        store_keys,
+    )
 
     folder = tmp_path_factory.mktemp("features")
-    data = folder / "churn.csv"
+    data = folder / "train.csv"
     write_table(make_sample(rows=600, seed=7), data)
+    try:
+        store_keys()
+    except FeatureStoreError:
+        return folder
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)  # away from a .env in the project
         settings = use_feature_store(patch, folder, data)
@@ -188,5 +197,5 @@ def feature_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def store_settings(feature_store: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings that read the session's feature store."""
-    return use_feature_store(monkeypatch, feature_store, feature_store / "churn.csv")
+    return use_feature_store(monkeypatch, feature_store, feature_store / "train.csv")
 {%- endif %}

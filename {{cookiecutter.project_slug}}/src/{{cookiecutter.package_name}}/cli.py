@@ -238,8 +238,8 @@ def features_materialize(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write a data file's features to the offline store and the newest value of each
-    customer to the online store (the values the API reads)."""
+    """Write a data file's features to the offline store and the newest values of each
+    entity to the online store (the values the API reads)."""
     settings: Settings = ctx.obj
     with _failures_as_messages(), console.status("materializing"):
         from .features import materialize
@@ -258,7 +258,7 @@ def features_materialize(
         )
         return
     console.print(
-        f"{done.rows} rows ({done.entities} customers) in {done.source}; online store "
+        f"{done.rows} rows ({done.entities} entities) in {done.source}; online store "
         f"loaded up to {done.end.isoformat()}"
     )
 {%- endif %}
