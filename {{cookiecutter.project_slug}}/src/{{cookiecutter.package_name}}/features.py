@@ -82,28 +82,9 @@ def store_keys(
         + "; and ".join(
             f"{name} in contract.py to {KEY_MEANINGS[name]}" for name in missing
         )
-        + ", in the data files too; or train from the data file alone (train without "
-        "--features)."
+        + " (the data files must hold it); or do without the store: train from the "
+        "data file, without --features."
     )
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """Feature rows for entity ids, in the order asked, and the ids that have none."""
-
-    rows: list[dict[str, Any]]
-    unknown: list[str]
-    stale: list[str]
-
-
-@dataclass(frozen=True)
-class Materialized:
-    """What ``materialize`` loaded."""
-
-    rows: int
-    entities: int
-    source: str
-    end: datetime
 
 
 def load_feast() -> None:

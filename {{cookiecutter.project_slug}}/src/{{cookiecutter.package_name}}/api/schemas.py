@@ -136,8 +136,11 @@ def instance_type() -> Any:
     fields: dict[str, Any] = {}
     for feature in FEATURES:
         if isinstance(feature, Categorical):
+            category: Any = Literal[feature.categories]
+            if feature.nullable:
+                category = category | None
             fields[feature.name] = Annotated[
-                Literal[feature.categories], Field(description=feature.description)
+                category, Field(description=feature.description)
             ]
         elif feature.integer:
             kind: Any = whole_number(feature.minimum, feature.maximum)
