@@ -402,9 +402,10 @@ def drift(
 {%- endif %}
     as_json: JsonOption = False,
 ) -> None:
-    """Compare served inputs with the champion's training data (PSI per feature).
+    """Compare served inputs with the champion's training data (PSI per feature) and,
+    from a prediction log, its predictions with those on its validation rows.
 
-    Exits 1 when any feature's PSI is above the drift_psi_threshold setting.
+    Exits 1 when any PSI is above the drift_psi_threshold setting.
     """
     import pandas as pd
 
@@ -420,8 +421,14 @@ def drift(
         check_can_write(reports or [])
 {%- endif %}
         inputs = read_table(source)
+        predictions = None
         if "inputs" in inputs.columns:  # a prediction log: one sample of rows a line
-            inputs = pd.DataFrame([row for rows in inputs["inputs"] for row in rows])
+            log = inputs
+            inputs = pd.DataFrame([row for rows in log["inputs"] for row in rows])
+            if "predictions" in log.columns:  # every row's, not only the sample's
+                predictions = [p for each in log["predictions"] for p in each]
+        if inputs.empty:
+            raise DataError(f"{source} holds no served rows to compare")
         registry = Registry(settings)
         champion = registry.require_champion()
         reference = registry.download(champion, "reference_statistics.json")
@@ -429,7 +436,7 @@ def drift(
             raise RegistryError(
                 f"{champion.name} version {champion.number} has no reference statistics"
             )
-        report = measure_drift(json.loads(reference), inputs)
+        report = measure_drift(json.loads(reference), inputs, predictions)
 {%- if cookiecutter.include_drift_report %}
         evidently = None
         if reports:
@@ -453,6 +460,8 @@ def drift(
             "drifted": drifted,
             "rows": len(inputs),
         }
+        if predictions is not None:
+            summary["predictions"] = len(predictions)
 {%- if cookiecutter.include_drift_report %}
         if evidently is not None:
             summary["report"] = {
@@ -475,7 +484,7 @@ def drift(
 {%- endif %}
     if drifted:
         console.print(
-            f"{len(drifted)} feature(s) drifted past PSI {settings.drift_psi_threshold}: "
+            f"{len(drifted)} column(s) drifted past PSI {settings.drift_psi_threshold}: "
             + ", ".join(drifted)
         )
         raise typer.Exit(code=1)
