@@ -1,6 +1,8 @@
-"""Scoring on a real Dask cluster: two worker processes on this machine."""
+"""Scoring on a real Dask cluster: two worker processes on this machine, writing the
+output columns of the contract's task."""
 
 import json
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +18,12 @@ from {{ cookiecutter.package_name }}.champion import (
     scoring_registry,
 )
 from {{ cookiecutter.package_name }}.cli import app
+from {{ cookiecutter.package_name }}.columns import Categorical
 from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.dask_scoring import score_on_cluster
 from {{ cookiecutter.package_name }}.errors import DataError
+from {{ cookiecutter.package_name }}.outputs import OUTPUT_COLUMNS
 from {{ cookiecutter.package_name }}.predict import score_file
 from {{ cookiecutter.package_name }}.sample import make_sample
 
@@ -86,7 +91,7 @@ def scorers_built(client: Client) -> Iterator[Callable[[], dict[str, int]]]:
 
 
 def parquet_rows(path: Path) -> pd.DataFrame:
-    rows = make_sample(rows=ROWS, seed=21).drop(columns="churned")
+    rows = make_sample(rows=ROWS, seed=21).drop(columns=TARGET.name)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows.to_parquet(path, row_group_size=ROW_GROUP, index=False)
     return rows
@@ -96,7 +101,7 @@ def test_two_workers_score_as_one_process_with_one_scorer_each(
     client: Client, trained: Settings, tmp_path: Path
 ) -> None:
     source = tmp_path / "in.parquet"
-    parquet_rows(source)
+    source_rows = parquet_rows(source)
     files = champion_files(trained)
 
     with scorers_built(client) as built:
@@ -109,6 +114,7 @@ def test_two_workers_score_as_one_process_with_one_scorer_each(
     written = sorted((tmp_path / "out.parquet").iterdir())
     assert [p.name for p in written] == [f"part-{n:05d}.parquet" for n in range(8)]
     distributed = pd.concat(map(pd.read_parquet, written), ignore_index=True)
+    assert list(distributed.columns) == [*source_rows.columns, *OUTPUT_COLUMNS]
     pd.testing.assert_frame_equal(
         distributed, pd.read_parquet(tmp_path / "local.parquet")
     )
@@ -123,7 +129,14 @@ def test_a_broken_row_stops_the_job_naming_its_file_and_row(
 ) -> None:
     source = tmp_path / "in.parquet"
     rows = parquet_rows(source)
-    rows.loc[620, "payment_method"] = "cash"
+    feature = FEATURES[0]  # out of its categories or its range, in one row
+    wrong: str | int = (
+        "not-a-category"
+        if isinstance(feature, Categorical)
+        else math.floor(feature.maximum) + 1
+    )
+    rule = "isin(" if isinstance(feature, Categorical) else "in_range("
+    rows.loc[620, feature.name] = wrong
     rows.to_parquet(source, row_group_size=ROW_GROUP, index=False)
     target = tmp_path / "out.parquet"
 
@@ -132,8 +145,8 @@ def test_a_broken_row_stops_the_job_naming_its_file_and_row(
 
     message = str(error.value)
     assert message.startswith(f"{source} breaks the data contract")
-    assert "column 'payment_method': isin(" in message
-    assert "in 1 row (620); offending values: ['cash']" in message
+    assert f"column '{feature.name}': {rule}" in message
+    assert "in 1 row (620); offending values: [" in message
     assert not target.exists()
     assert not list(tmp_path.glob(".out.parquet.*"))
 

@@ -318,8 +318,8 @@ def predict(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Score a file with the champion, batch by batch; the output adds prediction and
-    probability. A row that breaks the data contract stops the run, naming the rows and
+    """Score a file with the champion, batch by batch; the output adds the prediction
+    columns of the contract's task (and the probabilities of a classifier). A row that breaks the data contract stops the run, naming the rows and
     the rule, and no output is left behind."""
     from .champion import fetch, load_version, scoring_registry
     from .predict import ScoringResult, score_file

@@ -87,6 +87,25 @@ def store_keys(
     )
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """Feature rows for entity ids, in the order asked, and the ids that have none."""
+
+    rows: list[dict[str, Any]]
+    unknown: list[str]
+    stale: list[str]
+
+
+@dataclass(frozen=True)
+class Materialized:
+    """What ``materialize`` loaded."""
+
+    rows: int
+    entities: int
+    source: str
+    end: datetime
+
+
 def load_feast() -> None:
     """Import Feast once, undoing what its import writes into the environment."""
     if "feast.metrics" not in sys.modules:
