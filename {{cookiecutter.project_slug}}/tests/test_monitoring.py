@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.columns import Categorical, Numeric
-from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.config import Settings, env_name
 from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.data import write_table
 from {{ cookiecutter.package_name }}.monitoring import (
@@ -172,18 +172,23 @@ def test_drift_command_on_a_prediction_log(
 
 
 def test_drift_command_on_a_data_file_reports_features_only(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     train(settings)
     path = tmp_path / "served.csv"
     write_table(make_sample(rows=500, seed=5), path)
+    monkeypatch.setenv(env_name("data_path"), str(path))
 
-    result = runner.invoke(app, ["drift", str(path), "--json"])
+    named = runner.invoke(app, ["drift", str(path), "--json"])
+    by_default = runner.invoke(app, ["drift", "--json"])  # the data_path setting's
 
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
+    assert named.exit_code == 0, named.output
+    report = json.loads(named.stdout)
     assert set(report["psi"]) == set(FEATURE_NAMES)
     assert report["rows"] == 500
+    assert "predictions" not in report
+    assert by_default.exit_code == 0, by_default.output
+    assert json.loads(by_default.stdout) == report
 
 
 def test_drift_command_names_missing_features(

@@ -387,9 +387,13 @@ def _require_dask() -> None:
 def drift(
     ctx: typer.Context,
     source: Annotated[
-        Path,
-        typer.Argument(help="A prediction log (JSONL) or a data file of served rows."),
-    ],
+        Path | None,
+        typer.Argument(
+            help="A prediction log (JSONL) or a data file of served rows "
+            "[default: data_path setting].",
+            show_default=False,
+        ),
+    ] = None,
 {%- if cookiecutter.include_drift_report %}
     reports: Annotated[
         list[Path] | None,
@@ -420,6 +424,7 @@ def drift(
 
         check_can_write(reports or [])
 {%- endif %}
+        source = source or settings.data_path
         inputs = read_table(source)
         predictions = None
         if "inputs" in inputs.columns:  # a prediction log: one sample of rows a line

@@ -7,9 +7,10 @@ classes for a classification task, decile bins of the values for a regression on
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .errors import DataError
@@ -20,6 +21,8 @@ DECILES = np.linspace(0, 1, 11)
 SMALLEST_SHARE = 1e-4
 # The key of the predictions' PSI in a drift report, beside the features' names.
 PREDICTION = "prediction"
+# Predictions of some rows: class labels, or values.
+Predicted: TypeAlias = "Sequence[Any] | npt.NDArray[Any] | pd.Series[Any]"
 
 
 def _bin_shares(values: "pd.Series[Any]", edges: list[float]) -> list[float]:
@@ -49,7 +52,7 @@ def _shares(values: "pd.Series[Any]") -> dict[str, float]:
     return {str(k): float(v) for k, v in counts.items()}
 
 
-def prediction_statistics(predictions: Sequence[Any] | np.ndarray) -> dict[str, Any]:
+def prediction_statistics(predictions: Predicted) -> dict[str, Any]:
     """How predictions are spread: every class's share, or the values' decile bins."""
     values = pd.Series(np.asarray(predictions, dtype=object))
     if TASK == "regression":
@@ -62,7 +65,7 @@ def prediction_statistics(predictions: Sequence[Any] | np.ndarray) -> dict[str, 
 
 
 def reference_statistics(
-    frame: pd.DataFrame, predictions: Sequence[Any] | np.ndarray | None = None
+    frame: pd.DataFrame, predictions: Predicted | None = None
 ) -> dict[str, Any]:
     """Decile bins and their shares per numeric feature, category shares, missing shares;
     and, given the model's predictions on the validation rows (class labels or values),
@@ -95,7 +98,7 @@ def _share_stability(expected: dict[str, float], values: "pd.Series[Any]") -> fl
 def drift(
     reference: dict[str, Any],
     inputs: pd.DataFrame,
-    predictions: Sequence[Any] | np.ndarray | None = None,
+    predictions: Predicted | None = None,
 ) -> dict[str, float]:
     """PSI of each feature of the served inputs against the training reference; and of
     the served predictions (key ``prediction``) when they are given and the reference
