@@ -65,7 +65,7 @@ def prediction_statistics(predictions: Predicted) -> dict[str, Any]:
 
 
 def reference_statistics(
-    frame: pd.DataFrame, predictions: Predicted | None = None
+    frame: pd.DataFrame, predictions: "Predicted | None" = None
 ) -> dict[str, Any]:
     """Decile bins and their shares per numeric feature, category shares, missing shares;
     and, given the model's predictions on the validation rows (class labels or values),
@@ -98,7 +98,7 @@ def _share_stability(expected: dict[str, float], values: "pd.Series[Any]") -> fl
 def drift(
     reference: dict[str, Any],
     inputs: pd.DataFrame,
-    predictions: Predicted | None = None,
+    predictions: "Predicted | None" = None,
 ) -> dict[str, float]:
     """PSI of each feature of the served inputs against the training reference; and of
     the served predictions (key ``prediction``) when they are given and the reference

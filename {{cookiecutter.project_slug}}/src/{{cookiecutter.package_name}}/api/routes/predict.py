@@ -8,11 +8,11 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
 
+from ...outputs import interpret, rows
 from ..deps import ModelDep, SettingsDep
 {%- if cookiecutter.include_feature_store %}
 from ..entities import entity_records
 {%- endif %}
-from ...outputs import interpret, rows
 from ..schemas import PredictResponse
 
 router = APIRouter(tags=["predict"])
