@@ -180,7 +180,8 @@ class FeatureLookup:
                 status.HTTP_503_SERVICE_UNAVAILABLE,
                 detail=f"cannot score entities yet: {self.problem}",
             )
-        ids = [entity[online.entity_id] for entity in entities]
+        key = online.entity_id
+        ids = [entity[key] for entity in entities]
         started = time.perf_counter()
         found = online.lookup(ids)
         self.latency.observe(time.perf_counter() - started)
@@ -194,14 +195,14 @@ class FeatureLookup:
         if found.unknown:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND,
-                detail=f"no features for {online.entity_id} {shown(found.unknown)} in the "
-                "online store: check the ids, or run 'features materialize' with "
+                detail=f"no features for {key} {shown(found.unknown)} in the online "
+                "store: check the ids, or run 'features materialize' with "
                 "data that holds them",
             )
         if found.stale:
             raise HTTPException(
                 422,
-                detail=f"the features of {online.entity_id} {shown(found.stale)} are older "
+                detail=f"the features of {key} {shown(found.stale)} are older "
                 f"than the feature view's TTL ({online.ttl_days:g} days): run "
                 "'features materialize' with newer data",
             )
@@ -214,7 +215,7 @@ class FeatureLookup:
             ]
             raise HTTPException(
                 422,
-                detail=f"the stored features of {online.entity_id} break the data contract: "
+                detail=f"the stored features of {key} break the data contract: "
                 + "; ".join(problems[:MAX_IDS_SHOWN]),
             ) from None
         return rows
