@@ -8,7 +8,7 @@ project's locked environment. The schedule is the project's ``retrain_schedule``
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import logging
 import os
@@ -50,18 +50,19 @@ class StepError(Exception):
 def project_config() -> ModuleType:
     """The project's config.py, the one reader of its settings.
 
-    The project is not installed in Airflow's environment, so the module is loaded from
-    its file; it needs only pydantic-settings, which Airflow brings.
+    The project is not installed in Airflow's environment, so its package is loaded
+    from its folder, under a name of its own and without its ``__init__`` (which asks
+    for the installed distribution). The settings read the contract (plain Python) and
+    the metrics' names (numpy, in dags/requirements.txt); pydantic-settings comes with
+    Airflow.
     """
-    name = "{{ cookiecutter.package_name }}_config_for_airflow"
-    path = PROJECT / "src" / "{{ cookiecutter.package_name }}" / "config.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load the project's settings from {path}")
-    config = importlib.util.module_from_spec(spec)
-    sys.modules[name] = config  # pydantic looks the module up while building the model
-    spec.loader.exec_module(config)
-    return config
+    package = "{{ cookiecutter.package_name }}_for_airflow"
+    if package not in sys.modules:
+        folder = PROJECT / "src" / "{{ cookiecutter.package_name }}"
+        stand_in = ModuleType(package, "the project's package, read from its folder")
+        stand_in.__path__ = [str(folder)]
+        sys.modules[package] = stand_in
+    return importlib.import_module(f"{package}.config")
 
 
 def run_step(*args: str) -> Any:

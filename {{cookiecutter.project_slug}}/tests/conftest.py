@@ -182,13 +182,26 @@ def use_feature_store(
 
 @pytest.fixture(scope="session")
 def feature_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A feature store holding the session's sample (churn.csv beside it), applied and
-    materialized once for the session. Tests read it and never write to it."""
-    from {{ cookiecutter.package_name }}.features import apply, materialize
+    """A feature store holding the session's sample (train.csv beside it), applied and
+    materialized once for the session. Tests read it and never write to it.
+
+    A contract without an entity id or an event time can have no store: the folder
+    then holds the sample alone, and the API serves instances only.
+    """
+    from {{ cookiecutter.package_name }}.features import (
+        FeatureStoreError,
+        apply,
+        materialize,
+        store_keys,
+    )
 
     folder = tmp_path_factory.mktemp("features")
-    data = folder / "churn.csv"
+    data = folder / "train.csv"
     write_table(sample(), data)  # the rows the session's champion learnt from
+    try:
+        store_keys()
+    except FeatureStoreError:
+        return folder
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)  # away from a .env in the project
         settings = use_feature_store(patch, folder, data)
@@ -201,5 +214,5 @@ def feature_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def store_settings(feature_store: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings that read the session's feature store."""
-    return use_feature_store(monkeypatch, feature_store, feature_store / "churn.csv")
+    return use_feature_store(monkeypatch, feature_store, feature_store / "train.csv")
 {%- endif %}

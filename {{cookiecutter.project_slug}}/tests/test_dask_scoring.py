@@ -1,6 +1,8 @@
-"""Scoring on a real Dask cluster: two worker processes on this machine."""
+"""Scoring on a real Dask cluster: two worker processes on this machine, writing the
+output columns of the contract's task."""
 
 import json
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +18,12 @@ from {{ cookiecutter.package_name }}.champion import (
     scoring_registry,
 )
 from {{ cookiecutter.package_name }}.cli import app
+from {{ cookiecutter.package_name }}.columns import Categorical
 from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.dask_scoring import score_on_cluster
 from {{ cookiecutter.package_name }}.errors import DataError
+from {{ cookiecutter.package_name }}.outputs import OUTPUT_COLUMNS
 from {{ cookiecutter.package_name }}.predict import score_file
 
 from .contract_cases import bad_feature_values, sample, unlabelled
@@ -97,7 +102,7 @@ def test_two_workers_score_as_one_process_with_one_scorer_each(
     client: Client, trained: Settings, tmp_path: Path
 ) -> None:
     source = tmp_path / "in.parquet"
-    parquet_rows(source)
+    source_rows = parquet_rows(source)
     files = champion_files(trained)
 
     with scorers_built(client) as built:
@@ -110,6 +115,7 @@ def test_two_workers_score_as_one_process_with_one_scorer_each(
     written = sorted((tmp_path / "out.parquet").iterdir())
     assert [p.name for p in written] == [f"part-{n:05d}.parquet" for n in range(8)]
     distributed = pd.concat(map(pd.read_parquet, written), ignore_index=True)
+    assert list(distributed.columns) == [*source_rows.columns, *OUTPUT_COLUMNS]
     pd.testing.assert_frame_equal(
         distributed, pd.read_parquet(tmp_path / "local.parquet")
     )

@@ -17,6 +17,8 @@ from {{ cookiecutter.package_name }}.config import (
     Settings,
     load_settings,
 )
+from {{ cookiecutter.package_name }}.metrics import DEFAULT_METRIC
+from {{ cookiecutter.package_name }}.schema import TASK
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SLUG = "{{ cookiecutter.project_slug }}"
@@ -47,6 +49,18 @@ def test_params_file_sets_the_training_parameters(
     assert load_settings(env_file=None).estimator == "random_forest"
     monkeypatch.setenv(f"{ENV_PREFIX}SEED", "8")  # the environment still wins
     assert load_settings(env_file=None).seed == 8
+
+
+def test_params_file_takes_a_mapping_and_nulls() -> None:
+    Path("params.yaml").write_text(
+        "estimator_params: {max_iter: 300}\nprimary_metric: null\n", "utf-8"
+    )
+
+    settings = load_settings(env_file=None)
+
+    assert settings.estimator_params == {"max_iter": 300}
+    assert settings.primary_metric is None
+    assert settings.metric == DEFAULT_METRIC[TASK]  # null: the task's own
 
 
 def test_unknown_parameter_is_refused_by_name() -> None:
@@ -124,7 +138,7 @@ def test_pipeline_reproduces_skips_pushes_and_pulls_offline(tmp_path: Path) -> N
     run = MlflowClient().get_run(summary["run_id"])
     md5 = run.data.tags["data_md5"]
     cached = project / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
-    data = (project / "data" / "churn.csv").read_bytes()
+    data = (project / "data" / "train.csv").read_bytes()
     assert cached.read_bytes() == data
 
     lock = (project / "dvc.lock").read_bytes()
@@ -138,7 +152,7 @@ def test_pipeline_reproduces_skips_pushes_and_pulls_offline(tmp_path: Path) -> N
     clone = copy_project(tmp_path / "work" / f"{SLUG}-clone")
     shutil.copy(project / "dvc.lock", clone / "dvc.lock")
     dvc("pull", cwd=clone)
-    assert (clone / "data" / "churn.csv").read_bytes() == data
+    assert (clone / "data" / "train.csv").read_bytes() == data
 
     attempts = network_log.read_text("utf-8") if network_log.exists() else ""
     assert attempts == "", f"network calls were attempted:\n{attempts}"

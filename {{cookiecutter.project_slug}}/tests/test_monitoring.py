@@ -1,6 +1,8 @@
-"""Drift: PSI against the training reference, and the drift command's exit code."""
+"""Drift: PSI against the training reference, of inputs and of predictions, and the
+drift command's exit code."""
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.monitoring import (
+    PREDICTION,
     drift,
     population_stability,
     reference_statistics,
@@ -21,6 +24,54 @@ from {{ cookiecutter.package_name }}.train import train
 from .contract_cases import CATEGORICALS, NUMERICS, records, sample
 
 runner = CliRunner()
+NUMERIC = [f for f in FEATURES if isinstance(f, Numeric)]
+CATEGORICAL = [f for f in FEATURES if isinstance(f, Categorical)]
+
+
+def shifted(frame: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
+    """The frame with its first numeric feature squeezed into the top fifth of its range
+    and its first categorical feature all one category; and the names of the two."""
+    moved: dict[str, Any] = {}
+    if NUMERIC:
+        feature = NUMERIC[0]
+        low, span = feature.minimum, feature.maximum - feature.minimum
+        values = (frame[feature.name] - low) * 0.2 + low + 0.8 * span
+        moved[feature.name] = values.round() if feature.integer else values
+    if CATEGORICAL:
+        moved[CATEGORICAL[0].name] = CATEGORICAL[0].categories[0]
+    return frame.assign(**moved), set(moved)
+
+
+def shifted_predictions(predictions: "pd.Series[Any]") -> list[Any]:
+    """Predictions of another kind than the model's: all the first class, or values
+    moved by half the target's range."""
+    if TASK == "regression":
+        span = float(TARGET.maximum or 0) - float(TARGET.minimum or 0)
+        return (predictions.astype(float) + span / 2).tolist()
+    return [CLASSES[0]] * len(predictions)
+
+
+def model_predictions(settings: Settings, rows: pd.DataFrame) -> list[Any]:
+    """The champion's predictions of rows, as /predict answers (and logs) them."""
+    registry = Registry(settings)
+    pipeline = registry.load(registry.require_champion())
+    scores = pipeline_scores(pipeline, rows[list(FEATURE_NAMES)])
+    labels: list[Any] = interpret(scores, settings.decision_threshold).labels.tolist()
+    return labels
+
+
+def prediction_log(path: Path, served: pd.DataFrame, predictions: list[Any]) -> Path:
+    """A log as the API writes it: a line per request, its inputs and predictions."""
+    rows = served[list(FEATURE_NAMES)].to_dict(orient="records")
+    lines = [
+        {
+            "inputs": [{k: None if pd.isna(v) else v for k, v in row.items()}],
+            "predictions": [predicted],
+        }
+        for row, predicted in zip(rows, predictions, strict=True)
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), "utf-8")
+    return path
 
 
 # The features a shift moves: the first numeric one, and the first categorical one
@@ -58,7 +109,7 @@ def test_same_population_does_not_drift_a_shifted_one_does() -> None:
 
     calm, moved = drift(reference, same), drift(reference, shifted(same))
 
-    assert set(calm) == set(FEATURE_NAMES)
+    assert set(calm) == set(FEATURE_NAMES)  # no predictions given: features only
     assert max(calm.values()) < 0.1
     for name in FEATURE_NAMES:
         if name in moved_features():
@@ -71,6 +122,10 @@ def test_same_population_does_not_drift_a_shifted_one_does() -> None:
 def test_drift_command_exits_1_past_the_threshold(
     settings: Settings, tmp_path: Path, shift: bool
 ) -> None:
+    # 400 validation rows: their predictions' shares or deciles are a steady reference.
+    data = tmp_path / "more.csv"
+    write_table(make_sample(rows=2000, seed=7), data)
+    settings = settings.model_copy(update={"data_path": data})
     train(settings)
     served = sample(rows=500, seed=5)
     served = shifted(served) if shift else served

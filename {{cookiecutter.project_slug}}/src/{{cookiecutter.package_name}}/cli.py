@@ -335,8 +335,8 @@ def features_materialize(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write a data file's features to the offline store and the newest value of each
-    customer to the online store (the values the API reads)."""
+    """Write a data file's features to the offline store and the newest values of each
+    entity to the online store (the values the API reads)."""
     settings: Settings = ctx.obj
     with _failures_as_messages(), console.status("materializing"):
         from .features import materialize
@@ -355,7 +355,7 @@ def features_materialize(
         )
         return
     console.print(
-        f"{done.rows} rows ({done.entities} customers) in {done.source}; online store "
+        f"{done.rows} rows ({done.entities} entities) in {done.source}; online store "
         f"loaded up to {done.end.isoformat()}"
     )
 {%- endif %}
@@ -415,8 +415,8 @@ def predict(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Score a file with the champion, batch by batch; the output adds prediction and
-    probability. A row that breaks the data contract stops the run, naming the rows and
+    """Score a file with the champion, batch by batch; the output adds the prediction
+    columns of the contract's task (and the probabilities of a classifier). A row that breaks the data contract stops the run, naming the rows and
     the rule, and no output is left behind."""
     from .champion import fetch, load_version, scoring_registry
     from .predict import ScoringResult, score_file
@@ -484,9 +484,13 @@ def _require_dask() -> None:
 def drift(
     ctx: typer.Context,
     source: Annotated[
-        Path,
-        typer.Argument(help="A prediction log (JSONL) or a data file of served rows."),
-    ],
+        Path | None,
+        typer.Argument(
+            help="A prediction log (JSONL) or a data file of served rows "
+            "[default: data_path setting].",
+            show_default=False,
+        ),
+    ] = None,
 {%- if cookiecutter.include_drift_report %}
     reports: Annotated[
         list[Path] | None,
@@ -499,9 +503,10 @@ def drift(
 {%- endif %}
     as_json: JsonOption = False,
 ) -> None:
-    """Compare served inputs with the champion's training data (PSI per feature).
+    """Compare served inputs with the champion's training data (PSI per feature) and,
+    from a prediction log, its predictions with those on its validation rows.
 
-    Exits 1 when any feature's PSI is above the drift_psi_threshold setting.
+    Exits 1 when any PSI is above the drift_psi_threshold setting.
     """
     import pandas as pd
 
@@ -516,9 +521,16 @@ def drift(
 
         check_can_write(reports or [])
 {%- endif %}
+        source = source or settings.data_path
         inputs = read_table(source)
+        predictions = None
         if "inputs" in inputs.columns:  # a prediction log: one sample of rows a line
-            inputs = pd.DataFrame([row for rows in inputs["inputs"] for row in rows])
+            log = inputs
+            inputs = pd.DataFrame([row for rows in log["inputs"] for row in rows])
+            if "predictions" in log.columns:  # every row's, not only the sample's
+                predictions = [p for each in log["predictions"] for p in each]
+        if inputs.empty:
+            raise DataError(f"{source} holds no served rows to compare")
         registry = Registry(settings)
         champion = registry.require_champion()
         reference = registry.download(champion, "reference_statistics.json")
@@ -526,7 +538,7 @@ def drift(
             raise RegistryError(
                 f"{champion.name} version {champion.number} has no reference statistics"
             )
-        report = measure_drift(json.loads(reference), inputs)
+        report = measure_drift(json.loads(reference), inputs, predictions)
 {%- if cookiecutter.include_drift_report %}
         evidently = None
         if reports:
@@ -550,6 +562,8 @@ def drift(
             "drifted": drifted,
             "rows": len(inputs),
         }
+        if predictions is not None:
+            summary["predictions"] = len(predictions)
 {%- if cookiecutter.include_drift_report %}
         if evidently is not None:
             summary["report"] = {
@@ -572,7 +586,7 @@ def drift(
 {%- endif %}
     if drifted:
         console.print(
-            f"{len(drifted)} feature(s) drifted past PSI {settings.drift_psi_threshold}: "
+            f"{len(drifted)} column(s) drifted past PSI {settings.drift_psi_threshold}: "
             + ", ".join(drifted)
         )
         raise typer.Exit(code=1)

@@ -168,7 +168,7 @@ class Settings(BaseSettings):
         Path("data/feast/online_store.db"), description="sqlite, read by the API"
     )
     feature_source_path: Path = Field(
-        Path("data/feast/customer_features.parquet"),
+        Path("data/feast/features.parquet"),
         description="the offline store: feature rows over time, one file",
     )
     feature_ttl_days: PositiveInt = Field(

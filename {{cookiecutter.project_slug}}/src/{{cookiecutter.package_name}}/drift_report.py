@@ -1,7 +1,8 @@
 """Evidently's data-drift report of served inputs against the champion's training rows.
 
-Training logs a bounded sample of its rows with every model; ``drift --report`` reads it
-back as the reference. Evidently lives in the report environment only
+Training logs a bounded sample of its rows with every model (the features only, so the
+report is the same for every task; the predictions' drift is in ``drift``'s PSI);
+``drift --report`` reads it back as the reference. Evidently lives in the report environment only
 (``uv run --isolated --no-default-groups --group report``): it is imported inside ``write_report``,
 so neither the service nor its environment ever loads it.
 """
@@ -16,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from .config import export_no_tracking
-from .schema import CATEGORICAL, FEATURE_NAMES, NUMERIC
 from .errors import DataError
+from .schema import CATEGORICAL, FEATURE_NAMES, NUMERIC
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ def reference_sample(frame: pd.DataFrame, rows: int, seed: int) -> bytes:
 
 
 def read_reference(content: bytes) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(content))
+    """The logged sample, categories as text (as served), even those like "1" or "2"."""
+    return pd.read_csv(io.BytesIO(content), dtype=dict.fromkeys(CATEGORICAL, str))
 
 
 def check_can_write(paths: Sequence[Path]) -> None:
@@ -87,9 +89,10 @@ def write_report(
     )
 
     def dataset(frame: pd.DataFrame) -> Dataset:
-        return Dataset.from_pandas(
-            frame[list(FEATURE_NAMES)], data_definition=definition
-        )
+        # Numbers as floats on both sides: served integers and logged ones may differ
+        # in type (int64, or float64 with a gap), never in value.
+        features = frame[list(FEATURE_NAMES)].astype(dict.fromkeys(NUMERIC, "float64"))
+        return Dataset.from_pandas(features, data_definition=definition)
 
     # include_tests: Evidently decides per column whether it drifted, by the method
     # and threshold it picks for the column's type and the number of rows.

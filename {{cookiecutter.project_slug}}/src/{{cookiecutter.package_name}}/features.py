@@ -6,19 +6,22 @@ seconds to import: it is imported here, inside the functions that need it.
 """
 
 import logging
+import re
 import runpy
 import sys
 import time
 from collections.abc import Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .columns import Numeric
 from .config import Settings, environment_restored
-from .contract import ENTITY_ID, EVENT_TIME, FEATURE_NAMES, FEATURES, TARGET
+from .contract import ENTITY_ID, EVENT_TIME, FEATURES, TARGET
 from .errors import DataError
+from .schema import FEATURE_NAMES, NUMERIC
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,11 +30,23 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+
+def entity_name(entity_id: str | None) -> str:
+    """What the contract's rows are about, named from their key: ``ticket_id`` gives
+    ``ticket``. Feast's names become table names: letters, digits, underscores."""
+    stem = re.sub(r"\W+", "_", (entity_id or "").lower()).strip("_")
+    return re.sub(r"_?(id|key)$", "", stem) or "entity"
+
+
 # Names the definitions in feature_repo/ give, and this module looks up.
 PROJECT = "{{ cookiecutter.package_name }}"
-ENTITY = "customer"
-FEATURE_VIEW = "customer_features"
+ENTITY = entity_name(ENTITY_ID)
+FEATURE_VIEW = f"{ENTITY}_features"
 FEATURE_SERVICE = "model_features"
+# Feast's Int64 features: whole numbers never missing. Others are Float64 (NaN fits).
+INTEGER_FEATURES = tuple(
+    f.name for f in FEATURES if isinstance(f, Numeric) and f.integer and not f.nullable
+)
 # Carries each label row's position through Feast's join, which reorders rows.
 ROW = "label_row"
 MAX_IDS_SHOWN = 5
@@ -39,6 +54,37 @@ MAX_IDS_SHOWN = 5
 
 class FeatureStoreError(DataError):
     """The feature store cannot do what was asked; the message says what to run."""
+
+
+# What a feature store needs the contract to name, and what each is.
+KEY_MEANINGS = {
+    "ENTITY_ID": "the column that names what a row is about (a customer's id, say)",
+    "EVENT_TIME": "the column of when the row's values were true",
+}
+
+
+def store_keys(
+    entity_id: str | None = ENTITY_ID, event_time: str | None = EVENT_TIME
+) -> tuple[str, str]:
+    """The contract's entity id and event time, by which a feature store keys values.
+
+    Raises:
+        FeatureStoreError: the contract has no entity id or no event time; the message
+            says what to add.
+    """
+    if entity_id is not None and event_time is not None:
+        return entity_id, event_time
+    given = {"ENTITY_ID": entity_id, "EVENT_TIME": event_time}
+    missing = [name for name, value in given.items() if value is None]
+    raise FeatureStoreError(
+        f"The data contract has no {' and no '.join(missing)}, and a feature store "
+        "keys every value by an entity id and an event time. Set "
+        + "; and ".join(
+            f"{name} in contract.py to {KEY_MEANINGS[name]}" for name in missing
+        )
+        + " (the data files must hold it); or do without the store: train from the "
+        "data file, without --features."
+    )
 
 
 @dataclass(frozen=True)
@@ -114,6 +160,7 @@ def feature_service(store: "FeatureStore") -> "FeatureService":
 def apply(settings: Settings) -> list[str]:
     """Register what the definitions folder holds, as ``feast apply`` does: objects no
     longer defined are removed. Returns the names of the objects defined."""
+    store_keys()  # the definitions would fail on a contract without them, less clearly
     load_feast()
     from feast.repo_contents import RepoContents
     from feast.repo_operations import extract_objects_for_apply_delete
@@ -178,12 +225,13 @@ def feature_table_schema() -> "pa.DataFrameSchema":
     import pandas as pd
     import pandera.pandas as pa
 
-    from .contract import scoring_schema
+    from .schema import scoring_schema
 
+    entity_id, event_time = store_keys()
     return scoring_schema().add_columns(
         {
-            ENTITY_ID: pa.Column(str),
-            EVENT_TIME: pa.Column(pd.DatetimeTZDtype("ns", "UTC"), coerce=True),
+            entity_id: pa.Column(str),
+            event_time: pa.Column(pd.DatetimeTZDtype("ns", "UTC"), coerce=True),
         }
     )
 
@@ -200,6 +248,7 @@ def materialize(
     """
     from .data import read_table, validate, write_table
 
+    entity_id, event_time = store_keys()
     target = settings.feature_source_path
     if target.suffix != ".parquet":
         raise FeatureStoreError(
@@ -207,7 +256,8 @@ def materialize(
             "parquet; give a path ending in .parquet"
         )
     frame = validate(read_table(data_path), feature_table_schema(), str(data_path))
-    table = frame[[ENTITY_ID, EVENT_TIME, *FEATURE_NAMES]]
+    floats = {name: "float64" for name in NUMERIC if name not in INTEGER_FEATURES}
+    table = frame[[entity_id, event_time, *FEATURE_NAMES]].astype(floats)
     store = open_store(settings)
     feature_service(store)
     write_table(table, target)
@@ -226,7 +276,7 @@ def materialize(
     )
     return Materialized(
         rows=len(table),
-        entities=int(table[ENTITY_ID].nunique()),
+        entities=int(table[entity_id].nunique()),
         source=str(target),
         end=end,
     )
@@ -251,49 +301,52 @@ def load_training_frame(
     settings: Settings, path: Path, now: datetime | None = None
 ) -> "pd.DataFrame":
     """Labels from a file joined point-in-time with the store's features, held to the
-    training contract, as ``data.load_training_data`` holds a file.
+    training contract, as ``data.load_training_data`` holds a file. The labels are the
+    target's classes or values: whatever the contract's task.
 
     Raises:
         DataError: the labels are unusable, rows have no features, or the frame breaks
             the contract.
+        FeatureStoreError: the contract has no entity id or event time.
     """
     import pandas as pd
 
-    from .contract import training_schema
-    from .data import read_table, validate
+    from .data import labelled, read_table, validate
+    from .schema import training_schema
 
+    entity_id, event_time = store_keys()
     labels = read_table(path)
-    missing = [c for c in (ENTITY_ID, EVENT_TIME, TARGET) if c not in labels.columns]
+    wanted = [entity_id, event_time, TARGET.name]
+    missing = [c for c in wanted if c not in labels.columns]
     if missing:
         raise DataError(
             f"{path} has no column {', '.join(map(repr, missing))}: the labels need "
-            f"{ENTITY_ID}, {EVENT_TIME} and {TARGET}"
+            f"{', '.join(wanted)}"
         )
-    labels = labels[[ENTITY_ID, EVENT_TIME, TARGET]].copy()
+    labels = labels[wanted].copy()
     try:
-        labels[EVENT_TIME] = pd.to_datetime(labels[EVENT_TIME], utc=True)
+        labels[event_time] = pd.to_datetime(labels[event_time], utc=True)
     except (ValueError, TypeError) as error:
         raise DataError(
-            f"{path}: column {EVENT_TIME!r} holds a value that is not a time: {error}"
+            f"{path}: column {event_time!r} holds a value that is not a time: {error}"
         ) from error
     frame = join_features(settings, labels)
-    required = [f.name for f in FEATURES if not getattr(f, "nullable", False)]
+    # A row the join found nothing for has every feature missing; a contract whose
+    # features may all be missing can only tell by the ones that may not.
+    required = [f.name for f in FEATURES if not f.nullable] or list(FEATURE_NAMES)
     absent = frame[frame[required].isna().all(axis=1)]
     if len(absent):
-        shown = absent[ENTITY_ID].head(MAX_IDS_SHOWN).tolist()
+        shown = absent[entity_id].head(MAX_IDS_SHOWN).tolist()
         raise DataError(
             f"{len(absent)} of {len(frame)} label rows of {path} have no feature values "
-            f"in the offline store at their {EVENT_TIME} (within the feature view's "
-            f"TTL), e.g. {ENTITY_ID} {shown}: run '{{ cookiecutter.project_slug }} "
+            f"in the offline store at their {event_time} (within the feature view's "
+            f"TTL), e.g. {entity_id} {shown}: run '{{ cookiecutter.project_slug }} "
             "features materialize --data FILE' with data that holds them"
         )
-    schema = training_schema(
-        now=now or datetime.now(UTC),
-        max_age=timedelta(days=settings.max_data_age_days),
-        min_rows=settings.min_rows,
-    )
+    source = f"{path} joined with the feature store"
+    schema = training_schema(now=now or datetime.now(UTC))
     logger.info("training frame: %d rows joined from the feature store", len(frame))
-    return validate(frame, schema, source=f"{path} joined with the feature store")
+    return labelled(validate(frame, schema, source=source), source)
 
 
 class OnlineFeatures:
@@ -306,6 +359,7 @@ class OnlineFeatures:
     def __init__(self, settings: Settings) -> None:
         from feast.online_response import TIMESTAMP_POSTFIX
 
+        self.entity_id, _ = store_keys()
         self.store = open_store(settings)
         self.service = feature_service(store=self.store)
         ttl = self.store.get_feature_view(FEATURE_VIEW).ttl
@@ -317,7 +371,7 @@ class OnlineFeatures:
         """Feature values for each id. An id the store has never seen is unknown; one
         whose newest values are older than the TTL is stale. Neither gets a row."""
         response = self.store.get_online_features(
-            features=self.service, entity_rows=[{ENTITY_ID: i} for i in ids]
+            features=self.service, entity_rows=[{self.entity_id: i} for i in ids]
         ).to_dict(include_event_timestamps=True)
         cutoff = (now or datetime.now(UTC)).timestamp() - self.ttl_s
         rows, unknown, stale = [], [], []

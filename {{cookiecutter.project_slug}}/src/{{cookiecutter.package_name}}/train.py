@@ -18,15 +18,16 @@ from . import TEMPLATE_VERSION
 from .config import Settings
 from .contract import TARGET
 from .data import file_md5, file_sha256, load_training_data, split
-from .errors import DataError
 {%- if cookiecutter.include_drift_report %}
 from .drift_report import REFERENCE_SAMPLE, reference_sample
 {%- endif %}
+from .errors import DataError
 from .metrics import baseline_scores, evaluate
 from .model import build_pipeline, model_params
 from .monitoring import reference_statistics
 from .onnx_model import ARTIFACT as ONNX_ARTIFACT
 from .onnx_model import convert, max_difference, pipeline_scores
+from .outputs import interpret
 from .promotion import decide
 from .registry import CONTRACT_DOCUMENT, Registry
 from .schema import CLASSES, FEATURE_NAMES, TASK, describe, encode_target
@@ -189,7 +190,12 @@ def train(
             },
             documents={
                 CONTRACT_DOCUMENT: describe(),
-                "reference_statistics.json": reference_statistics(train_rows),
+                # Drift compares served inputs with the training rows, and served
+                # predictions with the model's on the validation rows.
+                "reference_statistics.json": reference_statistics(
+                    train_rows,
+                    interpret(pipeline_scores(pipeline, features), threshold).labels,
+                ),
             },
             files={
                 **({ONNX_ARTIFACT: onnx_model} if onnx_model else {}),

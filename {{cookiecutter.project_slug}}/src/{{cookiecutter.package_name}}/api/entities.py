@@ -1,8 +1,10 @@
 """Scoring by entity id: /predict looks the features up in the online store.
 
-``{"entities": [{"customer_id": ...}]}`` is accepted besides ``instances``; the rows come
-from Feast's online store and are held to the same contract as any request's, so a
-customer is scored on the values training read for it.
+``{"entities": [{<ENTITY_ID>: ...}]}`` is accepted besides ``instances``; the rows come
+from Feast's online store and are held to the same contract as any request's, so an
+entity is scored on the values training read for it, and answered as any row of the
+contract's task is. A contract without an entity id (or event time) has no store: its
+/predict takes instances alone.
 """
 
 import logging
@@ -25,31 +27,35 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from ..config import Settings
-from ..contract import ENTITY_ID
-from ..features import OnlineFeatures
+from ..contract import ENTITY_ID, EVENT_TIME
+from ..features import ENTITY, FeatureStoreError, OnlineFeatures, store_keys
 from .metrics import LATENCY_BUCKETS
 from .schemas import STRICT, instance_type
 
 logger = logging.getLogger(__name__)
 
-EXAMPLE_ID = "C0000001"
+# The entity id the docs show: the first of the sample data's (make-sample-data).
+EXAMPLE_ID = f"{(ENTITY_ID or 'E')[:1].upper()}0000001"
 MAX_IDS_SHOWN = 10
+# The contract's entity key, when it has what a feature store needs.
+KEY = ENTITY_ID if ENTITY_ID is not None and EVENT_TIME is not None else None
 
 
-def entity_type() -> Any:
+def entity_type(key: str) -> Any:
     """One entity to score, by the id the data contract names; nothing else."""
-    fields: dict[str, Any] = {
-        ENTITY_ID: Annotated[str, Field(min_length=1, max_length=200)]
-    }
+    fields: dict[str, Any] = {key: Annotated[str, Field(min_length=1, max_length=200)]}
     entity = TypedDict("Entity", fields)  # type: ignore[misc]
     return with_config(STRICT)(entity)
 
 
 def with_entities(base: type[BaseModel], max_batch: int) -> type[BaseModel]:
     """The /predict body ``base`` with ``entities`` as the other way to give the rows:
-    1 to ``max_batch`` instances, or as many entities."""
+    1 to ``max_batch`` instances, or as many entities. ``base`` itself when the
+    contract has no entity key."""
+    if KEY is None:
+        return base
     instances: Any = base.model_fields["instances"].annotation
-    entity: Any = entity_type()
+    entity: Any = entity_type(KEY)
 
     def exactly_one(body: Any) -> Any:
         if (body.instances is None) == (body.entities is None):
@@ -71,8 +77,8 @@ def with_entities(base: type[BaseModel], max_batch: int) -> type[BaseModel]:
     return create_model(
         "PredictRequest",
         __base__=OneOf,
-        __doc__=f"{base.__doc__} Or, instead of instances, 1 to {max_batch} entities: "
-        "customers scored on the feature store's values.",
+        __doc__=f"{base.__doc__} Or, instead of instances, 1 to {max_batch} entities "
+        f"({ENTITY}s by {KEY}), scored on the feature store's values.",
         __validators__=validators,
         # Absent is None; null is refused, like any other body that is not a list.
         instances=(instances, Field(None, min_length=1, max_length=max_batch)),
@@ -82,7 +88,7 @@ def with_entities(base: type[BaseModel], max_batch: int) -> type[BaseModel]:
                 None,
                 min_length=1,
                 max_length=max_batch,
-                description="customers to score on the feature store's values",
+                description=f"{ENTITY}s to score on the feature store's values",
             ),
         ),
     )
@@ -90,13 +96,13 @@ def with_entities(base: type[BaseModel], max_batch: int) -> type[BaseModel]:
 
 def openapi_examples(examples: list[Any]) -> dict[str, Any]:
     """Named request examples for the docs: the body's own, and one by entity id."""
-    return {
-        "instances": {"summary": "Score feature values", "value": examples[0]},
-        "entities": {
-            "summary": "Score customers on the feature store's values",
-            "value": {"entities": [{ENTITY_ID: EXAMPLE_ID}]},
-        },
-    }
+    named = {"instances": {"summary": "Score feature values", "value": examples[0]}}
+    if KEY is not None:
+        named["entities"] = {
+            "summary": f"Score {ENTITY}s on the feature store's values",
+            "value": {"entities": [{KEY: EXAMPLE_ID}]},
+        }
+    return named
 
 
 class FeatureLookup:
@@ -130,6 +136,11 @@ class FeatureLookup:
 
     def open(self) -> None:
         """Open the online store; on failure keep the reason for the 503s."""
+        try:
+            store_keys()
+        except FeatureStoreError as error:  # no entities in the body: nothing to open
+            self.problem = str(error)
+            return
         registry = self.settings.feature_registry_path
         if not registry.is_file():  # Feast would make an empty one
             self.problem = (
@@ -169,7 +180,8 @@ class FeatureLookup:
                 status.HTTP_503_SERVICE_UNAVAILABLE,
                 detail=f"cannot score entities yet: {self.problem}",
             )
-        ids = [entity[ENTITY_ID] for entity in entities]
+        key = online.entity_id
+        ids = [entity[key] for entity in entities]
         started = time.perf_counter()
         found = online.lookup(ids)
         self.latency.observe(time.perf_counter() - started)
@@ -183,14 +195,14 @@ class FeatureLookup:
         if found.unknown:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND,
-                detail=f"no features for {ENTITY_ID} {shown(found.unknown)} in the "
-                "online store: check the ids, or run 'features materialize' with "
+                detail=f"no features for {key} {shown(found.unknown)} in the online "
+                "store: check the ids, or run 'features materialize' with "
                 "data that holds them",
             )
         if found.stale:
             raise HTTPException(
                 422,
-                detail=f"the features of {ENTITY_ID} {shown(found.stale)} are older "
+                detail=f"the features of {key} {shown(found.stale)} are older "
                 f"than the feature view's TTL ({online.ttl_days:g} days): run "
                 "'features materialize' with newer data",
             )
@@ -203,7 +215,7 @@ class FeatureLookup:
             ]
             raise HTTPException(
                 422,
-                detail=f"the stored features of {ENTITY_ID} break the data contract: "
+                detail=f"the stored features of {key} break the data contract: "
                 + "; ".join(problems[:MAX_IDS_SHOWN]),
             ) from None
         return rows
