@@ -11,7 +11,10 @@ from datetime import timedelta
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, ValueType
 from feast.types import Float64, Int64, PrimitiveFeastType, String
 
-from {{ cookiecutter.package_name }}.columns import Categorical, Numeric
+from {{ cookiecutter.package_name }}.columns import (
+    Categorical,
+    Numeric,
+)
 from {{ cookiecutter.package_name }}.config import get_settings
 from {{ cookiecutter.package_name }}.contract import FEATURES
 from {{ cookiecutter.package_name }}.features import (

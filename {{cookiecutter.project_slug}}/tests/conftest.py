@@ -20,7 +20,10 @@ from {{ cookiecutter.package_name }}.config import (
     get_settings,
 )
 from {{ cookiecutter.package_name }}.data import write_table
-from {{ cookiecutter.package_name }}.train import TrainResult, train
+from {{ cookiecutter.package_name }}.train import (
+    TrainResult,
+    train,
+)
 
 from .contract_cases import sample
 

@@ -12,7 +12,10 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.columns import Categorical, Numeric
+from {{ cookiecutter.package_name }}.columns import (
+    Categorical,
+    Numeric,
+)
 from {{ cookiecutter.package_name }}.contract import (
     ENTITY_ID,
     EVENT_TIME,
@@ -21,7 +24,10 @@ from {{ cookiecutter.package_name }}.contract import (
     TARGET,
 )
 from {{ cookiecutter.package_name }}.sample import make_sample
-from {{ cookiecutter.package_name }}.schema import CLASSES, FEATURE_NAMES
+from {{ cookiecutter.package_name }}.schema import (
+    CLASSES,
+    FEATURE_NAMES,
+)
 
 # Enough rows to train on, whatever MIN_ROWS the contract asks for.
 ROWS = max(600, 2 * MIN_ROWS)

@@ -13,8 +13,14 @@ from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.config import ENV_PREFIX
 from {{ cookiecutter.package_name }}.contract import DATA_PATH
-from {{ cookiecutter.package_name }}.data import read_table, write_table
-from {{ cookiecutter.package_name }}.metrics import DEFAULT_METRIC, metrics_for
+from {{ cookiecutter.package_name }}.data import (
+    read_table,
+    write_table,
+)
+from {{ cookiecutter.package_name }}.metrics import (
+    DEFAULT_METRIC,
+    metrics_for,
+)
 from {{ cookiecutter.package_name }}.outputs import OUTPUT_COLUMNS
 from {{ cookiecutter.package_name }}.schema import TASK
 

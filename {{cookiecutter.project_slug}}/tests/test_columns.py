@@ -5,7 +5,12 @@ from collections.abc import Callable
 
 import pytest
 
-from {{ cookiecutter.package_name }}.columns import TASKS, Categorical, Numeric, Target
+from {{ cookiecutter.package_name }}.columns import (
+    TASKS,
+    Categorical,
+    Numeric,
+    Target,
+)
 
 # (a declaration, words its error must hold)
 BAD: dict[str, tuple[Callable[[], object], str]] = {

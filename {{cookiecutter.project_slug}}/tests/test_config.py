@@ -14,8 +14,15 @@ from {{ cookiecutter.package_name }}.config import (
     export_mlflow_environment,
     load_settings,
 )
-from {{ cookiecutter.package_name }}.contract import DATA_PATH, TARGET
-from {{ cookiecutter.package_name }}.metrics import DEFAULT_METRIC, METRICS, metrics_for
+from {{ cookiecutter.package_name }}.contract import (
+    DATA_PATH,
+    TARGET,
+)
+from {{ cookiecutter.package_name }}.metrics import (
+    DEFAULT_METRIC,
+    METRICS,
+    metrics_for,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

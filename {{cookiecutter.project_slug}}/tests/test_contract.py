@@ -17,7 +17,11 @@ from {{ cookiecutter.package_name }}.contract import (
     TARGET,
 )
 from {{ cookiecutter.package_name }}.data import SUFFIXES
-from {{ cookiecutter.package_name }}.schema import FEATURE_NAMES, describe, scoring_schema
+from {{ cookiecutter.package_name }}.schema import (
+    FEATURE_NAMES,
+    describe,
+    scoring_schema,
+)
 
 
 def test_every_column_has_one_name_and_one_role() -> None:

@@ -2,7 +2,6 @@
 output columns of the contract's task."""
 
 import json
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,9 +17,7 @@ from {{ cookiecutter.package_name }}.champion import (
     scoring_registry,
 )
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.columns import Categorical
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.dask_scoring import score_on_cluster
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.outputs import OUTPUT_COLUMNS

@@ -8,7 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.contract import ENTITY_ID, EVENT_TIME, TARGET
+from {{ cookiecutter.package_name }}.contract import (
+    ENTITY_ID,
+    EVENT_TIME,
+    TARGET,
+)
 from {{ cookiecutter.package_name }}.data import (
     read_table,
     split,
@@ -16,7 +20,11 @@ from {{ cookiecutter.package_name }}.data import (
     write_table,
 )
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.schema import CLASSES, INTEGER, training_schema
+from {{ cookiecutter.package_name }}.schema import (
+    CLASSES,
+    INTEGER,
+    training_schema,
+)
 
 from .contract_cases import (
     BAD_ROW,

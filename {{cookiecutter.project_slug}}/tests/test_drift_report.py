@@ -11,7 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.columns import Categorical, Numeric
+from {{ cookiecutter.package_name }}.columns import (
+    Categorical,
+    Numeric,
+)
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.contract import FEATURES
 from {{ cookiecutter.package_name }}.data import read_table

@@ -20,9 +20,22 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.columns import Categorical
-from {{ cookiecutter.package_name }}.config import Settings, env_name, get_settings
-from {{ cookiecutter.package_name }}.contract import ENTITY_ID, EVENT_TIME, FEATURES, TARGET
-from {{ cookiecutter.package_name }}.data import load_training_data, read_table, write_table
+from {{ cookiecutter.package_name }}.config import (
+    Settings,
+    env_name,
+    get_settings,
+)
+from {{ cookiecutter.package_name }}.contract import (
+    ENTITY_ID,
+    EVENT_TIME,
+    FEATURES,
+    TARGET,
+)
+from {{ cookiecutter.package_name }}.data import (
+    load_training_data,
+    read_table,
+    write_table,
+)
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.features import (
     ENTITY,
@@ -39,7 +52,10 @@ from {{ cookiecutter.package_name }}.features import (
     store_keys,
 )
 from {{ cookiecutter.package_name }}.registry import Registry
-from {{ cookiecutter.package_name }}.schema import FEATURE_NAMES, TASK
+from {{ cookiecutter.package_name }}.schema import (
+    FEATURE_NAMES,
+    TASK,
+)
 from {{ cookiecutter.package_name }}.train import train
 
 from .conftest import PROJECT_ROOT, use_feature_store

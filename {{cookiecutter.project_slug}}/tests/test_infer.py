@@ -25,7 +25,10 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }} import infer
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.columns import Categorical, Numeric
+from {{ cookiecutter.package_name }}.columns import (
+    Categorical,
+    Numeric,
+)
 from {{ cookiecutter.package_name }}.errors import DataError
 
 PACKAGE = "{{ cookiecutter.package_name }}"

@@ -9,7 +9,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from {{ cookiecutter.package_name }}.columns import TASKS, Task
+from {{ cookiecutter.package_name }}.columns import (
+    TASKS,
+    Task,
+)
 from {{ cookiecutter.package_name }}.metrics import (
     DEFAULT_METRIC,
     METRICS,

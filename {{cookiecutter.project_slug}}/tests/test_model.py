@@ -13,11 +13,19 @@ import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
-from {{ cookiecutter.package_name }}.config import Family, Settings
+from {{ cookiecutter.package_name }}.config import (
+    Family,
+    Settings,
+)
 from {{ cookiecutter.package_name }}.contract import TARGET
 from {{ cookiecutter.package_name }}.data import split
 from {{ cookiecutter.package_name }}.errors import ConfigurationError
-from {{ cookiecutter.package_name }}.metrics import DEFAULT_METRIC, baseline_scores, evaluate, is_better
+from {{ cookiecutter.package_name }}.metrics import (
+    DEFAULT_METRIC,
+    baseline_scores,
+    evaluate,
+    is_better,
+)
 from {{ cookiecutter.package_name }}.model import (
     DEFAULTS,
     EXTRAS,
@@ -25,8 +33,16 @@ from {{ cookiecutter.package_name }}.model import (
     estimator_params,
     model_params,
 )
-from {{ cookiecutter.package_name }}.onnx_model import convert, max_difference, pipeline_scores
-from {{ cookiecutter.package_name }}.schema import CLASSES, TASK, encode_target
+from {{ cookiecutter.package_name }}.onnx_model import (
+    convert,
+    max_difference,
+    pipeline_scores,
+)
+from {{ cookiecutter.package_name }}.schema import (
+    CLASSES,
+    TASK,
+    encode_target,
+)
 
 from .contract_cases import features, sample
 
@@ -157,7 +173,10 @@ WITHOUT_LIBRARIES = """
 import json, sys
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.errors import ConfigurationError
-from {{ cookiecutter.package_name }}.model import EXTRAS, build_pipeline
+from {{ cookiecutter.package_name }}.model import (
+    EXTRAS,
+    build_pipeline,
+)
 said = {}
 for family, module in EXTRAS.items():
     sys.modules[module] = None

@@ -17,7 +17,10 @@ from {{ cookiecutter.package_name }}.outputs import (
     label_kind,
     rows,
 )
-from {{ cookiecutter.package_name }}.schema import CLASSES, TASK
+from {{ cookiecutter.package_name }}.schema import (
+    CLASSES,
+    TASK,
+)
 
 ROWS = 50
 

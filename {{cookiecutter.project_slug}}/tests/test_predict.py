@@ -12,13 +12,22 @@ from {{ cookiecutter.package_name }}.champion import (
     scoring_registry,
 )
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.data import read_table, write_table
+from {{ cookiecutter.package_name }}.data import (
+    read_table,
+    write_table,
+)
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.onnx_model import pipeline_scores
-from {{ cookiecutter.package_name }}.outputs import OUTPUT_COLUMNS, interpret
+from {{ cookiecutter.package_name }}.outputs import (
+    OUTPUT_COLUMNS,
+    interpret,
+)
 from {{ cookiecutter.package_name }}.predict import score_file
 from {{ cookiecutter.package_name }}.registry import Registry
-from {{ cookiecutter.package_name }}.schema import NUMERIC, TASK
+from {{ cookiecutter.package_name }}.schema import (
+    NUMERIC,
+    TASK,
+)
 
 from .contract_cases import (
     BadValue,

@@ -2,7 +2,10 @@
 
 import pytest
 
-from {{ cookiecutter.package_name }}.metrics import DEFAULT_METRIC, METRICS
+from {{ cookiecutter.package_name }}.metrics import (
+    DEFAULT_METRIC,
+    METRICS,
+)
 from {{ cookiecutter.package_name }}.promotion import decide
 
 # (challenger, champion, baseline, limit, promote, phrase): for a score, higher is better.

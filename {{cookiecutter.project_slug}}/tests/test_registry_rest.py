@@ -11,7 +11,10 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from {{ cookiecutter.package_name }}.config import ENV_PREFIX, Settings
+from {{ cookiecutter.package_name }}.config import (
+    ENV_PREFIX,
+    Settings,
+)
 from {{ cookiecutter.package_name }}.data import write_table
 from {{ cookiecutter.package_name }}.errors import (
     NoChampionError,
@@ -35,7 +38,10 @@ from .processes import free_port, wait_until
 LOAD_SCORE_AND_REPORT = """
 import json, sys
 from pathlib import Path
-from {{ cookiecutter.package_name }}.champion import load_version, scoring_registry
+from {{ cookiecutter.package_name }}.champion import (
+    load_version,
+    scoring_registry,
+)
 from {{ cookiecutter.package_name }}.config import get_settings
 heavy = {"mlflow", "pandas", "sklearn"}
 registry = scoring_registry(get_settings())

@@ -13,7 +13,11 @@ from {{ cookiecutter.package_name }}.contract import (
     FEATURES,
     TARGET,
 )
-from {{ cookiecutter.package_name }}.data import labelled, split, validate
+from {{ cookiecutter.package_name }}.data import (
+    labelled,
+    split,
+    validate,
+)
 from {{ cookiecutter.package_name }}.metrics import (
     DEFAULT_METRIC,
     baseline_scores,

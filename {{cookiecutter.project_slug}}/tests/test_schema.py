@@ -6,7 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.columns import Categorical, Numeric
+from {{ cookiecutter.package_name }}.columns import (
+    Categorical,
+    Numeric,
+)
 from {{ cookiecutter.package_name }}.contract import (
     ENTITY_ID,
     EVENT_TIME,
@@ -15,7 +18,10 @@ from {{ cookiecutter.package_name }}.contract import (
     MIN_ROWS,
     TARGET,
 )
-from {{ cookiecutter.package_name }}.data import labelled, validate
+from {{ cookiecutter.package_name }}.data import (
+    labelled,
+    validate,
+)
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.schema import (
     CATEGORICAL,

@@ -13,7 +13,11 @@ from mlflow import MlflowClient
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.contract import EVENT_TIME, MAX_DATA_AGE_DAYS, TARGET
+from {{ cookiecutter.package_name }}.contract import (
+    EVENT_TIME,
+    MAX_DATA_AGE_DAYS,
+    TARGET,
+)
 from {{ cookiecutter.package_name }}.data import (
     file_sha256,
     load_training_data,
@@ -22,10 +26,24 @@ from {{ cookiecutter.package_name }}.data import (
     write_table,
 )
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.metrics import METRICS, is_better, metrics_for
-from {{ cookiecutter.package_name }}.registry import CONTRACT_DOCUMENT, Registry
-from {{ cookiecutter.package_name }}.schema import CLASSES, TASK, describe
-from {{ cookiecutter.package_name }}.train import require_every_class, train
+from {{ cookiecutter.package_name }}.metrics import (
+    METRICS,
+    is_better,
+    metrics_for,
+)
+from {{ cookiecutter.package_name }}.registry import (
+    CONTRACT_DOCUMENT,
+    Registry,
+)
+from {{ cookiecutter.package_name }}.schema import (
+    CLASSES,
+    TASK,
+    describe,
+)
+from {{ cookiecutter.package_name }}.train import (
+    require_every_class,
+    train,
+)
 
 from .contract_cases import ROWS, taught_the_opposite, training_breaks
 

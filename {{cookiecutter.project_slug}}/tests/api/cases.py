@@ -12,8 +12,14 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }}.columns import Categorical, Numeric
-from {{ cookiecutter.package_name }}.contract import EXAMPLE, FEATURES
+from {{ cookiecutter.package_name }}.columns import (
+    Categorical,
+    Numeric,
+)
+from {{ cookiecutter.package_name }}.contract import (
+    EXAMPLE,
+    FEATURES,
+)
 from {{ cookiecutter.package_name }}.schema import FEATURE_NAMES
 
 Feature = Numeric | Categorical

@@ -8,10 +8,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.api.invalid_request import MAX_ERRORS, echo
+from {{ cookiecutter.package_name }}.api.invalid_request import (
+    MAX_ERRORS,
+    echo,
+)
 from {{ cookiecutter.package_name }}.columns import Categorical
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.contract import EXAMPLE, FEATURES
+from {{ cookiecutter.package_name }}.contract import (
+    EXAMPLE,
+    FEATURES,
+)
 from {{ cookiecutter.package_name }}.schema import FEATURE_NAMES
 
 from .cases import body, features, rows_that_fit

@@ -17,7 +17,10 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package_name }}.api.schemas import PredictResponse
-from {{ cookiecutter.package_name }}.config import ENV_PREFIX, Settings
+from {{ cookiecutter.package_name }}.config import (
+    ENV_PREFIX,
+    Settings,
+)
 from {{ cookiecutter.package_name }}.contract import EXAMPLE
 from {{ cookiecutter.package_name }}.train import train
 

@@ -8,7 +8,10 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.api import create_app
-from {{ cookiecutter.package_name }}.config import ENV_PREFIX, Settings
+from {{ cookiecutter.package_name }}.config import (
+    ENV_PREFIX,
+    Settings,
+)
 from {{ cookiecutter.package_name }}.contract import EXAMPLE
 from {{ cookiecutter.package_name }}.train import train
 

@@ -3,8 +3,15 @@
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.metrics import is_better, metrics_for
-from {{ cookiecutter.package_name }}.schema import FEATURE_NAMES, TASK, describe
+from {{ cookiecutter.package_name }}.metrics import (
+    is_better,
+    metrics_for,
+)
+from {{ cookiecutter.package_name }}.schema import (
+    FEATURE_NAMES,
+    TASK,
+    describe,
+)
 
 
 def test_model_info(client: TestClient, api_settings: Settings) -> None:

@@ -22,7 +22,10 @@ from {{ cookiecutter.package_name }}.config import (
 from {{ cookiecutter.package_name }}.contract import EXAMPLE
 from {{ cookiecutter.package_name }}.outputs import interpret
 from {{ cookiecutter.package_name }}.registry import Registry
-from {{ cookiecutter.package_name }}.schema import CLASSES, TASK
+from {{ cookiecutter.package_name }}.schema import (
+    CLASSES,
+    TASK,
+)
 
 from ..cases import body, edge_rows, features, field_cases, rows_that_fit
 
