@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
 
 from tests.checks import COOKIECUTTER, format_and_lint, leftovers, parse_all, run
 from tests.conftest import Bake
@@ -198,8 +199,8 @@ def test_template_and_project_pin_the_same_tool_versions(bake: Bake) -> None:
     baked = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
 
     def pins(pyproject: dict[str, Any]) -> dict[str, str]:
-        dev: list[str] = pyproject["dependency-groups"]["dev"]
-        return dict(dep.split("==") for dep in dev if "==" in dep)
+        dev = [Requirement(dep) for dep in pyproject["dependency-groups"]["dev"]]
+        return {dep.name: str(dep.specifier) for dep in dev}
 
     template_pins, project_pins = pins(template), pins(baked)
     for tool in ("black", "ruff", "mypy", "pytest", "pre-commit"):

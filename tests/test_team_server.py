@@ -220,7 +220,11 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
             # Read over REST: the run's metrics, the ONNX file through the proxy.
             status, info = http(f"http://127.0.0.1:{api_port}/model", api_key=API_KEY)
             assert (status, info["backend"]) == (200, "onnx")
-            assert info["metrics"] == pytest.approx(summary["metrics"])
+            logged = {  # the run also holds the baseline's score
+                **summary["metrics"],
+                f"baseline_{summary['primary_metric']}": summary["baseline_metric"],
+            }
+            assert info["metrics"] == pytest.approx(logged)
 
             # The tracking server goes away.
             stop(server)

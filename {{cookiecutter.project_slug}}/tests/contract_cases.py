@@ -63,7 +63,9 @@ def records(frame: Frame) -> list[dict[str, Any]]:
     """Feature rows as a client sends them: plain Python values, whole numbers as
     ints, None where missing."""
     found = cast(list[dict[str, Any]], features(frame).to_dict("records"))
-    rows = [{k: None if pd.isna(v) else v for k, v in row.items()} for row in found]
+    rows: list[dict[str, Any]] = [
+        {k: None if pd.isna(v) else v for k, v in row.items()} for row in found
+    ]
     whole = [f.name for f in NUMERICS if f.integer]
     for row in rows:
         row.update({n: int(row[n]) for n in whole if row[n] is not None})

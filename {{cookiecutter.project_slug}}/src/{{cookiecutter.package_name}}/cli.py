@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from . import PROJECT_NAME, __version__
+from . import PROJECT_NAME, __version__, install_extra
 from .config import (
     ConfigError,
     Settings,
@@ -476,7 +476,7 @@ def _require_dask() -> None:
     except ImportError as error:
         _fail(
             f"--engine dask needs Dask ({error}): install the batch extra with "
-            "'uv sync --extra batch' (or pip install '{{ cookiecutter.project_slug }}[batch]')"
+            + install_extra("batch")
         )
 
 

@@ -101,7 +101,9 @@ class Settings(BaseSettings):
         0.5, gt=0, lt=1, description="binary tasks: the positive class from here"
     )
     onnx_tolerance: PositiveFloat = Field(
-        1e-5,
+        # float32 inputs: multiclass probabilities on wide-ranged features drift
+        # past 1e-5; a wrong conversion is off by far more than 1e-4.
+        1e-4,
         description="largest ONNX vs scikit-learn gap allowed for ONNX serving "
         "(probabilities; values relative to their scale)",
     )

@@ -81,9 +81,7 @@ FEATURES: tuple[Numeric | Categorical, ...] = (
     Numeric("sentiment", -1, 1, description="from -1 (angry) to 1 (happy)"),
     Categorical("channel", ("email", "chat", "phone", "web")),
     Categorical("plan", ("free", "pro", "enterprise")),
-    Categorical(
-        "product", ("app", "api", "billing-portal"), nullable=True, description="if named"
-    ),
+    Categorical("product", ("app", "api", "billing-portal"), nullable=True),
 )
 # One valid row: the example in the API docs and in tests.
 EXAMPLE: dict[str, Any] = {

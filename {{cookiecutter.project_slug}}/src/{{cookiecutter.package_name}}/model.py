@@ -14,6 +14,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from . import install_extra
 from .columns import Categorical, Task
 from .config import Family, Settings
 from .contract import FEATURES
@@ -30,8 +31,6 @@ DEFAULTS: dict[Family, dict[str, Any]] = {
 }
 # The extra a family needs: (import name, how to install it).
 EXTRAS: dict[Family, str] = {"lightgbm": "lightgbm", "xgboost": "xgboost"}
-# A plain assignment: black leaves a long string here as it is, whatever its length.
-INSTALL_BOOSTING = "uv sync --extra boosting (or pip install '{{ cookiecutter.project_slug }}[boosting]')"
 
 
 def _linear(task: Task, seed: int, params: dict[str, Any]) -> BaseEstimator:
@@ -115,7 +114,7 @@ def require_family(family: Family) -> None:
     if module is not None and importlib.util.find_spec(module) is None:
         raise ConfigurationError(
             f"ESTIMATOR={family!r} needs {module}, which is not installed: install "
-            f"the boosting extra with {INSTALL_BOOSTING}"
+            f"the boosting extra with {install_extra('boosting')}"
         )
 
 

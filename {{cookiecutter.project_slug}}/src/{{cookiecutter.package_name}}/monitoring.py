@@ -7,7 +7,7 @@ classes for a classification task, decile bins of the values for a regression on
 """
 
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +21,9 @@ DECILES = np.linspace(0, 1, 11)
 SMALLEST_SHARE = 1e-4
 # The key of the predictions' PSI in a drift report, beside the features' names.
 PREDICTION = "prediction"
-# Predictions of some rows: class labels, or values.
-Predicted: TypeAlias = "Sequence[Any] | npt.NDArray[Any] | pd.Series[Any]"
+if TYPE_CHECKING:  # pd.Series is generic to type checkers only
+    # Predictions of some rows: class labels, or values.
+    Predicted = Sequence[Any] | npt.NDArray[Any] | pd.Series[Any]
 
 
 def _bin_shares(values: "pd.Series[Any]", edges: list[float]) -> list[float]:
@@ -52,7 +53,7 @@ def _shares(values: "pd.Series[Any]") -> dict[str, float]:
     return {str(k): float(v) for k, v in counts.items()}
 
 
-def prediction_statistics(predictions: Predicted) -> dict[str, Any]:
+def prediction_statistics(predictions: "Predicted") -> dict[str, Any]:
     """How predictions are spread: every class's share, or the values' decile bins."""
     values = pd.Series(np.asarray(predictions, dtype=object))
     if TASK == "regression":
