@@ -141,15 +141,21 @@ def train(
         onnx_model = convert(pipeline)
         difference = None
         if onnx_model is not None:
-            difference = max_difference(onnx_model, pipeline, features)
-            if difference > settings.onnx_tolerance:
-                # Serve the exact model rather than a fast approximation of it.
-                logger.warning(
-                    "ONNX scores differ by %.2e (over %.0e): serving will use "
-                    "scikit-learn",
-                    difference,
-                    settings.onnx_tolerance,
+            try:
+                difference = max_difference(onnx_model, pipeline, features)
+            # onnxruntime's own errors share no base class short of Exception.
+            except Exception as error:
+                problem = f"ONNX Runtime cannot score the converted model ({error})"
+            else:
+                problem = (
+                    f"ONNX scores differ by {difference:.2e} (over "
+                    f"{settings.onnx_tolerance:.0e})"
+                    if difference > settings.onnx_tolerance
+                    else ""
                 )
+            if problem:
+                # Serve the exact model rather than a fast approximation of it.
+                logger.warning("%s: serving will use scikit-learn", problem)
                 onnx_model = None
         backend: Literal["onnx", "sklearn"] = "onnx" if onnx_model else "sklearn"
 
