@@ -43,7 +43,9 @@ def read_table(path: Path) -> pd.DataFrame:
         if path.suffix == ".csv":
             return pd.read_csv(path, dtype=TEXT_COLUMNS)
         if path.suffix == ".jsonl":
-            return pd.read_json(path, lines=True, dtype=TEXT_COLUMNS)
+            # dtype=str would turn JSON's null into the text "None"; no inference
+            # keeps both text ids and nulls as they are.
+            return _as_text(pd.read_json(path, lines=True, dtype=False))
         if path.suffix == ".parquet":
             return _as_text(pd.read_parquet(path))
     except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
@@ -55,8 +57,8 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """A Parquet file's ids, categories (pandas' too) and text labels as text, as
-    ``TEXT_COLUMNS`` has a CSV file's read."""
+    """A Parquet or JSON Lines file's ids, categories (pandas' too) and text labels as
+    text, as ``TEXT_COLUMNS`` has a CSV file's read."""
     text = [
         name
         for name, dtype in frame.dtypes.items()
