@@ -252,6 +252,20 @@ def training_breaks() -> dict[str, tuple[Breaker, str, str, str]]:
     return cases
 
 
+def shifted(frame: Frame) -> tuple[Frame, set[str]]:
+    """The frame with its first numeric feature squeezed into the top fifth of its range
+    and its first categorical feature all one category; and the names of the two."""
+    moved: dict[str, Any] = {}
+    if NUMERICS:
+        feature = NUMERICS[0]
+        low, span = feature.minimum, feature.maximum - feature.minimum
+        values = (frame[feature.name] - low) * 0.2 + low + 0.8 * span
+        moved[feature.name] = values.round() if feature.integer else values
+    if CATEGORICALS:
+        moved[CATEGORICALS[0].name] = CATEGORICALS[0].categories[0]
+    return frame.assign(**moved), set(moved)
+
+
 def taught_the_opposite(frame: Frame, rows: pd.Index) -> Frame:
     """``frame`` where each of ``rows`` carries the features of a row the target says
     the opposite of: of a row of the next class, or of the row at the mirrored rank of

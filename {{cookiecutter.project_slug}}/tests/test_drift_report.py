@@ -4,19 +4,13 @@ report environment (make test-report); the others check the service goes without
 import importlib.util
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.columns import (
-    Categorical,
-    Numeric,
-)
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.contract import FEATURES
 from {{ cookiecutter.package_name }}.data import read_table
 from {{ cookiecutter.package_name }}.drift_report import (
     REFERENCE_SAMPLE,
@@ -29,9 +23,9 @@ from {{ cookiecutter.package_name }}.sample import make_sample
 from {{ cookiecutter.package_name }}.schema import FEATURE_NAMES
 from {{ cookiecutter.package_name }}.train import train
 
+from .contract_cases import shifted
+
 runner = CliRunner()
-NUMERIC = [f for f in FEATURES if isinstance(f, Numeric)]
-CATEGORICAL = [f for f in FEATURES if isinstance(f, Categorical)]
 
 
 def prediction_log(path: Path, served: pd.DataFrame) -> Path:
@@ -49,20 +43,6 @@ def prediction_log(path: Path, served: pd.DataFrame) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def shifted(frame: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
-    """The frame with its first numeric feature squeezed into the top fifth of its range
-    and its first categorical feature all one category; and the names of the two."""
-    moved: dict[str, Any] = {}
-    if NUMERIC:
-        feature = NUMERIC[0]
-        low, span = feature.minimum, feature.maximum - feature.minimum
-        values = (frame[feature.name] - low) * 0.2 + low + 0.8 * span
-        moved[feature.name] = values.round() if feature.integer else values
-    if CATEGORICAL:
-        moved[CATEGORICAL[0].name] = CATEGORICAL[0].categories[0]
-    return frame.assign(**moved), set(moved)
 
 
 def test_reference_sample_is_bounded_features_only() -> None:

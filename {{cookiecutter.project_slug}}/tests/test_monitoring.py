@@ -12,18 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.columns import (
-    Categorical,
-    Numeric,
-)
 from {{ cookiecutter.package_name }}.config import (
     Settings,
     env_name,
 )
-from {{ cookiecutter.package_name }}.contract import (
-    FEATURES,
-    TARGET,
-)
+from {{ cookiecutter.package_name }}.contract import TARGET
 from {{ cookiecutter.package_name }}.data import write_table
 from {{ cookiecutter.package_name }}.monitoring import (
     PREDICTION,
@@ -42,23 +35,9 @@ from {{ cookiecutter.package_name }}.schema import (
 )
 from {{ cookiecutter.package_name }}.train import train
 
+from .contract_cases import shifted
+
 runner = CliRunner()
-NUMERIC = [f for f in FEATURES if isinstance(f, Numeric)]
-CATEGORICAL = [f for f in FEATURES if isinstance(f, Categorical)]
-
-
-def shifted(frame: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
-    """The frame with its first numeric feature squeezed into the top fifth of its range
-    and its first categorical feature all one category; and the names of the two."""
-    moved: dict[str, Any] = {}
-    if NUMERIC:
-        feature = NUMERIC[0]
-        low, span = feature.minimum, feature.maximum - feature.minimum
-        values = (frame[feature.name] - low) * 0.2 + low + 0.8 * span
-        moved[feature.name] = values.round() if feature.integer else values
-    if CATEGORICAL:
-        moved[CATEGORICAL[0].name] = CATEGORICAL[0].categories[0]
-    return frame.assign(**moved), set(moved)
 
 
 def shifted_predictions(predictions: "pd.Series[Any]") -> list[Any]:
