@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,68 @@ def test_train_and_serve_against_mlflow_on_postgres(bake: Bake, tmp_path: Path) 
             if api is not None:
                 stop(api)
             stop(server)
+
+
+def test_two_tuners_share_one_study_on_postgres(bake: Bake, tmp_path: Path) -> None:
+    """Two ``tune`` processes on one PostgreSQL study: as many trials as asked, each
+    run once, by whichever process was free."""
+    project = bake(project_name="My ML Service")
+    assert run(["uv", "sync"], project).returncode == 0
+    assert (
+        run(["uv", "run", "my-ml-service", "make-sample-data"], project).returncode == 0
+    )
+    # The driver, once, before the race: uv caches the environment it makes.
+    with_driver = ["uv", "run", "--with", "psycopg[binary]"]
+    assert (
+        run([*with_driver, "python", "-c", "import psycopg"], project).returncode == 0
+    )
+    wanted = 24
+
+    with postgres() as database:
+        tuners = [
+            subprocess.Popen(
+                [
+                    *with_driver,
+                    "my-ml-service",
+                    "tune",
+                    *("--study", "shared", "--storage", database),
+                    *("--n-trials", str(wanted), "--no-write", "--json"),
+                ],
+                cwd=project,
+                env={
+                    **clean_env(),
+                    # Each its own MLflow store: the study is what they share.
+                    "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / f'mlflow{i}.db'}",
+                    "MY_ML_SERVICE_ARTIFACT_DIR": str(tmp_path / f"artifacts{i}"),
+                    "MY_ML_SERVICE_ESTIMATOR": "hist_gradient_boosting",
+                },
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for i in (0, 1)
+        ]
+        finished = [tuner.communicate(timeout=600) for tuner in tuners]
+        for tuner, (_, err) in zip(tuners, finished, strict=True):
+            assert tuner.returncode == 0, err
+        summaries = [json.loads(out) for out, _ in finished]
+        trials = [
+            row.split("|")
+            for row in sql(database, "select number, state from trials order by number")
+        ]
+
+    ran = [summary["ran_here"] for summary in summaries]
+    assert min(ran) >= 1, ran  # both worked on it
+    done = [number for number, state in trials if state in ("COMPLETE", "PRUNED")]
+    assert len(done) == wanted
+    assert [int(n) for n, _ in trials] == list(range(len(trials)))  # none twice
+    assert sum(ran) == wanted
+    # A process that found the study full as it began a trial gave that one back.
+    assert all(state == "FAIL" for _, state in trials[wanted:])
+    assert summaries[0]["best_value"] == summaries[1]["best_value"]
+    for i, count in enumerate(ran):  # each trial is a child run where it ran
+        with closing(sqlite3.connect(tmp_path / f"mlflow{i}.db")) as store:
+            (runs,) = store.execute(
+                "select count(*) from tags where key = 'mlflow.parentRunId'"
+            ).fetchone()
+        assert runs == count

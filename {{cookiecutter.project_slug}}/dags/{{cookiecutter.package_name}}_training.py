@@ -1,4 +1,5 @@
-"""Airflow DAG: hold the training data to the contract, then train, register and gate.
+"""Airflow DAG: hold the training data to the contract, (tune,) then train, register and
+gate.
 
 Airflow runs in an environment of its own (``dags/requirements.txt``); every task runs
 the project's CLI in the project's folder through ``uv run``, so the work happens in the
@@ -30,15 +31,17 @@ from airflow.sdk.exceptions import AirflowTimetableInvalid
 PROJECT = Path(__file__).resolve().parents[1]
 CLI = "{{ cookiecutter.project_slug }}"
 DAG_ID = "{{ cookiecutter.package_name }}_training"
-# The steps in order, as task id -> the CLI's arguments. The retrain workflow runs the
-# same commands; the DAG's tests hold the two together.
+# The steps in order, as task id -> the CLI's arguments; "tune" runs only when the
+# tune_before_train setting is true. The retrain workflow runs the same commands; the
+# DAG's tests hold the two together.
 STEPS: dict[str, tuple[str, ...]] = {
     "check_data": ("check-data",),
+    "tune": ("tune", "--json"),
     "train": ("train", "--json"),
 }
-# Data that breaks the contract stays broken on a second try; training is retried, for a
-# tracking server that was briefly away.
-RETRIES = {"check_data": 0, "train": 2}
+# Data that breaks the contract stays broken on a second try; tuning and training are
+# retried, for a tracking server (or study database) that was briefly away.
+RETRIES = {"check_data": 0, "tune": 1, "train": 2}
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +110,8 @@ def run_step(*args: str) -> Any:
 def build_dag() -> Any:
     """The DAG, on the schedule the project's settings give (environment, then .env)."""
     config = project_config()
-    schedule = config.load_settings(env_file=PROJECT / ".env").retrain_schedule
+    settings = config.load_settings(env_file=PROJECT / ".env")
+    schedule = settings.retrain_schedule
     try:
         dag = DAG(
             dag_id=DAG_ID,
@@ -129,6 +133,8 @@ def build_dag() -> Any:
     with dag:
         previous: Any = None
         for task_id, arguments in STEPS.items():
+            if task_id == "tune" and not settings.tune_before_train:
+                continue
             step = PythonOperator(
                 task_id=task_id,
                 python_callable=run_step,

@@ -63,7 +63,12 @@ def test_sample_train_promote_predict(tmp_path: Path) -> None:
     assert len(summary["data_sha256"]) == len(summary["model_sha256"]) == 64
     assert set(summary["metrics"]) == set(metrics_for(TASK))
 
-    assert runner.invoke(app, ["promote", "1"]).exit_code == 0
+    promoted = runner.invoke(app, ["promote", "1"])
+    assert promoted.exit_code == 0
+    # The card of the version: a file of the local store, named where it is.
+    card = Path(promoted.stderr.split("model card: ")[1].strip())
+    assert card == Path(summary["model_card"])
+    assert "version 1</h1><p><strong>Gate: promoted" in card.read_text()
     missing = runner.invoke(app, ["promote", "9"])
     assert missing.exit_code == 1
     assert "has no version 9" in missing.stderr

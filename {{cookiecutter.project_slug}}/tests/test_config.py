@@ -190,3 +190,30 @@ def test_an_unknown_family_lists_the_families(monkeypatch: pytest.MonkeyPatch) -
 
 def test_the_data_path_defaults_to_the_contracts() -> None:
     assert load_settings().data_path == Path(DATA_PATH)
+
+
+def test_tuned_parameters_are_saved_where_the_settings_read_them() -> None:
+    from {{ cookiecutter.package_name }}.config import save_estimator
+{% if cookiecutter.include_dvc %}
+    Path("params.yaml").write_text(
+        "# the team's note\nseed: 7\nestimator: linear\nestimator_params: {}\n",
+        encoding="utf-8",
+    )
+{%- else %}
+    Path(".env").write_text(
+        f"# the team's note\n{ENV_PREFIX}SEED=7\n{ENV_PREFIX}ESTIMATOR=linear\n",
+        encoding="utf-8",
+    )
+{%- endif %}
+
+    path = save_estimator(
+        "hist_gradient_boosting", {"learning_rate": 1e-08, "max_iter": 100}
+    )
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "# the team's note"  # the rest of the file stays as it was
+    assert len(lines) == 4  # the estimator's two lines, replaced or added
+    settings = load_settings()
+    assert (settings.seed, settings.estimator) == (7, "hist_gradient_boosting")
+    assert settings.estimator_params == {"learning_rate": 1e-08, "max_iter": 100}
+    assert isinstance(settings.estimator_params["learning_rate"], float)

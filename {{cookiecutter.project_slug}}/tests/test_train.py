@@ -22,6 +22,7 @@ from {{ cookiecutter.package_name }}.data import (
     file_sha256,
     load_training_data,
     read_table,
+    require_every_class,
     split,
     write_table,
 )
@@ -41,7 +42,6 @@ from {{ cookiecutter.package_name }}.schema import (
     describe,
 )
 from {{ cookiecutter.package_name }}.train import (
-    require_every_class,
     train,
 )
 

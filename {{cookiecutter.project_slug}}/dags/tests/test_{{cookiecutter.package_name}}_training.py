@@ -67,6 +67,20 @@ def test_the_dag_imports_with_its_steps_in_order(airflow_home: Path) -> None:
     assert dag.max_active_runs == 1
 
 
+def test_tune_before_train_adds_a_tune_step(
+    airflow_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"{PREFIX}TUNE_BEFORE_TRAIN", "true")
+
+    dag = load_dags().dags[DAG_ID]
+
+    assert {task.task_id: task.downstream_task_ids for task in dag.tasks} == {
+        "check_data": {"tune"},
+        "tune": {"train"},
+        "train": set(),
+    }
+
+
 def test_the_schedule_is_the_retrain_schedule_setting(
     airflow_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,7 +119,11 @@ def workflow_commands() -> list[tuple[str, ...]]:
     return commands
 
 
-def test_the_retrain_workflow_runs_the_same_steps(airflow_home: Path) -> None:
+def test_the_retrain_workflow_runs_the_same_steps(
+    airflow_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both run tune under the same switch: the workflow by its repository variable.
+    monkeypatch.setenv(f"{PREFIX}TUNE_BEFORE_TRAIN", "true")
     dag = load_dags().dags[DAG_ID]
     steps = [tuple(task.op_args) for task in dag.tasks]
 

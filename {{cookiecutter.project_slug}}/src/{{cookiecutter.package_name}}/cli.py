@@ -299,7 +299,88 @@ def train(
         f"{result.estimator}) {verdict}: {result.reason}\n"
         f"run {result.run_id}; "
         + ", ".join(f"{name} {value:.4f}" for name, value in result.metrics.items())
+        + f"\nmodel card: {result.model_card}",
+        markup=False,
+        highlight=False,
     )
+
+
+@app.command()
+def tune(
+    ctx: typer.Context,
+    n_trials: Annotated[
+        int | None,
+        typer.Option(
+            "--n-trials",
+            min=1,
+            help="Trials the study holds when done [default: tune_trials].",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(min=1, help="Start no trial after this many seconds."),
+    ] = None,
+    storage: Annotated[
+        str | None,
+        typer.Option(help="The study's database URL [default: tune_storage setting]."),
+    ] = None,
+    study: Annotated[
+        str | None,
+        typer.Option(
+            help="Join or resume this study (several processes may share it) "
+            "[default: a new one]."
+        ),
+    ] = None,
+    data: DataOption = None,
+    seed: SeedOption = None,
+    write: Annotated[
+        bool,
+        typer.Option(
+            help="Write the best parameters where train reads them (.env, or "
+            "params.yaml with DVC)."
+        ),
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Search the estimator family's hyperparameters with Optuna; each trial is an
+    MLflow run. The next train uses the best ones (and the gate decides)."""
+    settings: Settings = ctx.obj
+    with _failures_as_messages():
+        from .tuning import tune as run_tuning
+
+        result = run_tuning(
+            settings,
+            n_trials=n_trials,
+            timeout_s=timeout,
+            storage=storage,
+            study_name=study,
+            seed=seed,
+            data_path=data,
+            write=write,
+            on_trial=lambda line: console.print(line, markup=False, highlight=False),
+        )
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        trials = ", ".join(f"{n} {state.lower()}" for state, n in result.trials.items())
+        best = (
+            f"best {result.primary_metric} {result.best_value:.4f} (trial "
+            f"{result.best_trial}): {json.dumps(result.best_params)}"
+            if result.best_value is not None
+            else "no trial finished"
+        )
+        written = (
+            f"\nwritten to {result.written_to}: the next train uses them"
+            if result.written_to
+            else ""
+        )
+        console.print(
+            f"study {result.study} ({trials}); {best}{written}",
+            markup=False,
+            highlight=False,
+        )
+    if result.interrupted:
+        raise typer.Exit(code=130)
 
 
 {%- if cookiecutter.include_feature_store %}
@@ -371,8 +452,13 @@ def promote(
 
     settings: Settings = ctx.obj
     with _failures_as_messages():
-        Registry(settings).promote(version)
+        registry = Registry(settings)
+        promoted = registry.promote(version)
+        card = promoted.tags.get("model_card")
+        where = registry.artifact_location(promoted.run_id, card) if card else None
     console.print(f"{settings.model_name} version {version} is now the champion")
+    if where:
+        console.print(f"model card: {where}", markup=False, highlight=False)
 
 
 class Engine(StrEnum):

@@ -1,13 +1,17 @@
 """Settings from the environment and ``.env``: the only place that reads either."""
 
+{% if not cookiecutter.include_dvc -%}
+import json
+{% endif -%}
 import os
+import re
 {%- if cookiecutter.include_feature_store %}
 from collections.abc import Iterator
 from contextlib import contextmanager
 {%- endif %}
 from functools import lru_cache
 from pathlib import Path
-from typing import {% if cookiecutter.include_dvc %}Any, {% endif %}Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import (
     Field,
@@ -110,6 +114,11 @@ class Settings(BaseSettings):
     drift_psi_threshold: PositiveFloat = Field(
         0.2, description="a feature whose PSI exceeds this has drifted"
     )
+    evaluation_figures: bool = Field(
+        True,
+        description="log ROC, calibration, residual... figures and feature "
+        "importances with each trained version",
+    )
     predict_batch_rows: PositiveInt = Field(
         65_536, description="rows predict reads, checks and scores at a time"
     )
@@ -151,6 +160,21 @@ class Settings(BaseSettings):
         None,
         description="a floor (for scores) or ceiling (for losses) a model must meet "
         "to be promoted, besides beating the baseline",
+    )
+
+    # Hyperparameter search (tune)
+    tune_trials: PositiveInt = Field(
+        30, description="trials a study holds when tune is done"
+    )
+    tune_timeout_s: PositiveInt | None = Field(
+        None, description="tune stops starting trials after this many seconds"
+    )
+    tune_storage: str = Field(
+        "sqlite:///optuna.db",
+        description="the Optuna study's database; postgresql://... to share it",
+    )
+    tune_before_train: bool = Field(
+        False, description="the scheduled retraining runs tune before train"
     )
 {%- if cookiecutter.include_airflow %}
 
@@ -339,6 +363,46 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
         return Settings(_env_file=env_file)
     except ValidationError as error:
         raise ConfigError(describe_errors(error)) from None
+
+
+def save_estimator(
+    family: Family, params: dict[str, Any], env_file: Path = Path(".env")
+) -> Path:
+    """Write ESTIMATOR and ESTIMATOR_PARAMS where the settings read them; return the file.
+{%- if cookiecutter.include_dvc %}
+
+    That is params.yaml, which DVC tracks (``env_file`` is not written). Only those two
+    lines change; the file's other lines and comments stay as they are.
+    """
+    import yaml
+
+    # YAML's flow style, so that 1e-08 is read back as a number, not as text.
+    flow = yaml.safe_dump(params, default_flow_style=True, width=1_000_000).strip()
+    path, lines = PARAMS_FILE, {
+        "estimator": f"estimator: {family}",
+        "estimator_params": f"estimator_params: {flow}",
+    }
+{%- else %}
+
+    That is ``env_file``; only those two lines change, the file's others stay as they
+    are (it is made if missing).
+    """
+    path, lines = env_file, {
+        env_name("estimator"): f"{env_name('estimator')}={family}",
+        env_name("estimator_params"): f"{env_name('estimator_params')}="
+        f"'{json.dumps(params)}'",
+    }
+{%- endif %}
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    for key, line in lines.items():
+        pattern = re.compile(rf"^{re.escape(key)}\s*[=:].*$", re.MULTILINE)
+        if pattern.search(text):
+            # Escaped: a replacement string reads backslashes as group references.
+            text = pattern.sub(line.replace("\\", r"\\"), text, count=1)
+        else:
+            text += ("" if text.endswith("\n") or not text else "\n") + line + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @lru_cache(maxsize=1)

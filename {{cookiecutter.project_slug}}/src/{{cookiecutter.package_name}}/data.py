@@ -237,8 +237,26 @@ def split(
             f"{validation[TARGET.name].iloc[0]!r}, so they cannot rank a model: add "
             "data or raise VALIDATION_FRACTION."
         )
+    require_every_class(train)
     logger.info("split: %d rows to train, %s", len(train), how)
     return train, validation
+
+
+def require_every_class(train_rows: pd.DataFrame) -> None:
+    """A classifier learns the classes its training rows hold: all of the contract's.
+
+    Raises:
+        DataError: a class has no training row.
+    """
+    if not TARGET.is_classification:
+        return
+    absent = [c for c in CLASSES if not (train_rows[TARGET.name] == c).any()]
+    if absent:
+        raise DataError(
+            f"No training row has {TARGET.name} {', '.join(map(repr, absent))}: a "
+            "model cannot learn a class it never sees. Add rows of it, or drop it "
+            "from the classes of TARGET in contract.py."
+        )
 
 
 def _random_split(

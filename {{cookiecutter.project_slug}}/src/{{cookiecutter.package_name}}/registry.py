@@ -14,7 +14,7 @@ from importlib.metadata import packages_distributions
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import mlflow
 import mlflow.artifacts
@@ -139,10 +139,7 @@ class Registry:
             mlflow.set_tags(tags)
             for file_name, document in documents.items():
                 mlflow.log_dict(document, file_name)
-            for artifact_path, content in files.items():
-                local = Path(folder) / Path(artifact_path).name
-                local.write_bytes(content)
-                mlflow.log_artifact(str(local), str(Path(artifact_path).parent))
+            _log_files(self.client, run.info.run_id, files, Path(folder))
             info = mlflow.sklearn.log_model(
                 pipeline,
                 name="model",
@@ -164,6 +161,57 @@ class Registry:
             version.number,
         )
         return run.info.run_id, version
+
+    def attach(self, run_id: str, files: dict[str, bytes]) -> None:
+        """Add files to a run's artifacts (a finished run too), by artifact path."""
+        with (
+            self._store(f"add artifacts to run {run_id}"),
+            tempfile.TemporaryDirectory() as folder,
+        ):
+            _log_files(self.client, run_id, files, Path(folder))
+
+    def artifact_location(self, run_id: str, artifact_path: str) -> str:
+        """Where an artifact of a run lives: a local path for a local store, else a URI."""
+        with self._store(f"read run {run_id}"):
+            root = self.client.get_run(run_id).info.artifact_uri or ""
+        location = f"{root.rstrip('/')}/{artifact_path}"
+        parts = urlparse(location)
+        return unquote(parts.path) if parts.scheme == "file" else location
+
+    def start_run(
+        self, name: str, tags: dict[str, str], parent: str | None = None
+    ) -> str:
+        """Open a run of the experiment (a child of ``parent``, if given); its id."""
+        if parent is not None:
+            tags = {**tags, "mlflow.parentRunId": parent}
+        experiment_id = self.experiment_id()
+        with self._store("start a run"):
+            run = self.client.create_run(experiment_id, tags=tags, run_name=name)
+        return str(run.info.run_id)
+
+    def log_values(
+        self, run_id: str, params: dict[str, Any], metrics: dict[str, float]
+    ) -> None:
+        """Parameters and metrics of a run, in one request."""
+        from mlflow.entities import Metric, Param
+
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        with self._store(f"log to run {run_id}"):
+            self.client.log_batch(
+                run_id,
+                metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()],
+                params=[Param(k, str(v)) for k, v in params.items()],
+            )
+
+    def tag_run(self, run_id: str, tags: dict[str, str]) -> None:
+        with self._store(f"tag run {run_id}"):
+            for key, value in tags.items():
+                self.client.set_tag(run_id, key, value)
+
+    def end_run(self, run_id: str, status: str = "FINISHED") -> None:
+        """Close a run as FINISHED, FAILED or KILLED."""
+        with self._store(f"end run {run_id}"):
+            self.client.set_terminated(run_id, status=status)
 
     def get(self, number: int) -> Version:
         with self._store(f"read version {number} of {self.name!r}"):
@@ -255,3 +303,16 @@ class Registry:
         with self._store(f"tag version {number}"):
             for key, value in tags.items():
                 self.client.set_model_version_tag(self.name, str(number), key, value)
+
+
+def _log_files(
+    client: MlflowClient, run_id: str, files: dict[str, bytes], folder: Path
+) -> None:
+    """Write each file under its own name in ``folder``, then log it at its path."""
+    for artifact_path, content in files.items():
+        target = Path(artifact_path)
+        local = folder / target.parent / target.name
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_bytes(content)
+        parent = str(target.parent)
+        client.log_artifact(run_id, str(local), None if parent == "." else parent)

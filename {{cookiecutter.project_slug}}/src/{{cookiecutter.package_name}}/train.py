@@ -1,6 +1,8 @@
 """Training: seed -> data -> split -> fit -> evaluate -> track -> gate -> register."""
 
 import hashlib
+import importlib.util
+import json
 import logging
 import pickle
 import shutil
@@ -16,14 +18,16 @@ from pydantic import BaseModel
 
 from . import TEMPLATE_VERSION
 from .config import Settings
-from .contract import TARGET
+from .contract import EVENT_TIME, TARGET
 from .data import file_md5, file_sha256, load_training_data, split
 {%- if cookiecutter.include_drift_report %}
 from .drift_report import REFERENCE_SAMPLE, reference_sample
 {%- endif %}
-from .errors import DataError
+from .evaluation import FOLDER as EVALUATION
+from .evaluation import Importance, figures, permutation_importances
 from .metrics import baseline_scores, evaluate
 from .model import build_pipeline, model_params
+from .model_card import HTML, MARKDOWN, Card, markdown, page
 from .monitoring import reference_statistics
 from .onnx_model import ARTIFACT as ONNX_ARTIFACT
 from .onnx_model import convert, max_difference, pipeline_scores
@@ -56,6 +60,7 @@ class TrainResult(BaseModel):
     metrics: dict[str, float]
     baseline_metric: float
     champion_metric: float | None
+    model_card: str | None
     seed: int
     data_path: str
     data_sha256: str
@@ -115,7 +120,6 @@ def train(
             "data %s: %d rows x %d columns, sha256 %s", path, *frame.shape, data_sha256
         )
         train_rows, validation_rows = split(frame, settings.validation_fraction, seed)
-        require_every_class(train_rows)
 
     metric = settings.metric
     with step("fit"):
@@ -125,7 +129,8 @@ def train(
         features = validation_rows[list(FEATURE_NAMES)]
         truth = encode_target(validation_rows[TARGET.name])
         threshold = settings.decision_threshold
-        metrics = evaluate(TASK, truth, pipeline_scores(pipeline, features), threshold)
+        scores = pipeline_scores(pipeline, features)
+        metrics = evaluate(TASK, truth, scores, threshold)
         baseline = evaluate(
             TASK,
             truth,
@@ -162,7 +167,7 @@ def train(
     registry = Registry(settings)
     with step("score champion"):
         champion = registry.champion()
-        champion_metric, caveat = None, ""
+        champion_metrics, caveat = None, ""
         if champion is not None and registry.contract(champion) != describe():
             # Another target, task or columns: its scores would not be comparable.
             caveat = (
@@ -173,7 +178,18 @@ def train(
         elif champion is not None:
             # Scored on this run's validation rows, so both models face the same data.
             champion_scores = pipeline_scores(registry.load(champion), features)
-            champion_metric = evaluate(TASK, truth, champion_scores, threshold)[metric]
+            champion_metrics = evaluate(TASK, truth, champion_scores, threshold)
+        champion_metric = champion_metrics[metric] if champion_metrics else None
+
+    with step("evaluate"):
+        importances = permutation_importances(
+            pipeline, features, truth, metric, threshold, seed
+        )
+        pictures = (
+            figures(truth, scores, threshold, importances, metric)
+            if settings.evaluation_figures and _can_draw()
+            else {}
+        )
 
     with step("log and register"):
         commit = git_commit()
@@ -200,11 +216,13 @@ def train(
                 # predictions with the model's on the validation rows.
                 "reference_statistics.json": reference_statistics(
                     train_rows,
-                    interpret(pipeline_scores(pipeline, features), threshold).labels,
+                    interpret(scores, threshold).labels,
                 ),
             },
             files={
                 **({ONNX_ARTIFACT: onnx_model} if onnx_model else {}),
+                **{f"{EVALUATION}/{name}": png for name, png in pictures.items()},
+                f"{EVALUATION}/feature_importance.json": _importance_json(importances),
 {%- if cookiecutter.include_drift_report %}
                 # The rows Evidently's drift report compares served inputs with.
                 REFERENCE_SAMPLE: reference_sample(
@@ -239,6 +257,38 @@ def train(
             decision.reason,
         )
 
+    with step("model card"):
+        card = Card(
+            model_name=registry.name,
+            version=version.number,
+            run_id=run_id,
+            task=TASK,
+            estimator=settings.estimator,
+            params=model_params(settings, seed),
+            primary_metric=metric,
+            promoted=decision.promote,
+            reason=decision.reason,
+            data=_data_summary(path, data_sha256, train_rows, validation_rows, seed),
+            metrics=metrics,
+            baseline_metric=baseline,
+            champion_version=champion.number if champion_metrics and champion else None,
+            champion_metrics=champion_metrics,
+            importances=importances,
+            figures=pictures,
+            notes=[
+                f"serving: {backend}"
+                + ("" if difference is None else f" (ONNX gap {difference:.1e})"),
+                *([caveat] if caveat else []),
+            ],
+        )
+        registry.attach(
+            run_id,
+            {MARKDOWN: markdown(card).encode(), HTML: page(card).encode()},
+        )
+        registry.tag(version.number, {"model_card": HTML})
+        card_location = registry.artifact_location(run_id, HTML)
+        logger.info("model card: %s", card_location)
+
     return TrainResult(
         run_id=run_id,
         model_name=registry.name,
@@ -251,6 +301,7 @@ def train(
         metrics=metrics,
         baseline_metric=baseline,
         champion_metric=champion_metric,
+        model_card=card_location,
         seed=seed,
         data_path=str(path),
         data_sha256=data_sha256,
@@ -264,18 +315,35 @@ def train(
     )
 
 
-def require_every_class(train_rows: "pd.DataFrame") -> None:
-    """A classifier learns the classes its training rows hold: all of the contract's.
+def _can_draw() -> bool:
+    if importlib.util.find_spec("matplotlib") is not None:
+        return True
+    logger.warning("matplotlib is not installed: the run gets no evaluation figures")
+    return False
 
-    Raises:
-        DataError: a class has no training row.
-    """
-    if not TARGET.is_classification:
-        return
-    absent = [c for c in CLASSES if not (train_rows[TARGET.name] == c).any()]
-    if absent:
-        raise DataError(
-            f"No training row has {TARGET.name} {', '.join(map(repr, absent))}: a "
-            "model cannot learn a class it never sees. Add rows of it, or drop it "
-            "from the classes of TARGET in contract.py."
-        )
+
+def _importance_json(importances: list[Importance]) -> bytes:
+    document = [vars(item) for item in importances]
+    return json.dumps(document, indent=2).encode()
+
+
+def _data_summary(
+    path: Path,
+    sha256: str,
+    train_rows: "pd.DataFrame",
+    validation_rows: "pd.DataFrame",
+    seed: int,
+) -> dict[str, str]:
+    """What the model card says of the data: the file, its hash, the rows and times."""
+    summary = {
+        "file": str(path),
+        "sha256": sha256,
+        "rows": f"{len(train_rows)} to train, {len(validation_rows)} to validate",
+    }
+    if EVENT_TIME is None:
+        summary["split"] = f"random (seed {seed}); the contract has no event time"
+        return summary
+    for name, rows in (("train", train_rows), ("validation", validation_rows)):
+        times = rows[EVENT_TIME]
+        summary[f"{name} {EVENT_TIME}"] = f"{times.min()} to {times.max()}"
+    return summary
