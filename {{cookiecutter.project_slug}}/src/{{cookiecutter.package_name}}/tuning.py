@@ -11,9 +11,12 @@ stops a hopeless trial early.
 import io
 import logging
 import os
+import signal
+import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -228,18 +231,21 @@ def tune(
         ran += 1
         return _run_trial(trial, settings, seed, data, registry, parent, tags, on_trial)
 
-    interrupted = False
+    stopped: list[str] = []
     try:
         if len(_counted(study)) < n_trials:  # else a resumed study is already done
-            study.optimize(
-                objective,
-                timeout=timeout_s,
-                # Another process took the last trial: this one ends as failed.
-                catch=(StudyFullError,),
-                callbacks=[_stop_when_full(n_trials)],
-            )
+            with _stop_on_ctrl_c(study, stopped, on_trial):
+                study.optimize(
+                    objective,
+                    timeout=timeout_s,
+                    # Another process took the last trial: this one ends as failed.
+                    catch=(StudyFullError,),
+                    callbacks=[_stop_when_full(n_trials)],
+                )
     except KeyboardInterrupt:
-        interrupted = True
+        stopped.append("now")
+    interrupted = bool(stopped)
+    if interrupted:
         on_trial("interrupted: the finished trials are kept in the study")
     best = _best(study)
     written = None
@@ -273,6 +279,35 @@ def tune(
         interrupted=interrupted,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+@contextmanager
+def _stop_on_ctrl_c(
+    study: "optuna.Study", stopped: list[str], say: Callable[[str], None]
+) -> Iterator[None]:
+    """The first Ctrl-C lets the trial under way finish, then stops; a second stops now.
+
+    Stopping between trials leaves Optuna's bookkeeping (a heartbeat thread per trial)
+    whole, so the process ends as soon as it is done.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+
+    def first(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        stopped.append("after this trial")
+        say("stopping after the trial under way (Ctrl-C again to stop now)")
+        try:
+            study.stop()
+        except RuntimeError:  # between trials, outside Optuna's loop
+            raise KeyboardInterrupt from None
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _hold_to(study: "optuna.Study", **expected: str) -> None:
