@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     import optuna
     import pandas as pd
     from matplotlib.figure import Figure
-    from sklearn.base import BaseEstimator
 
     from .registry import Registry
 
@@ -460,7 +459,7 @@ def _fit_scored(
         for step in steps:
             model.set_params(warm_start=True, **{grows: step})
             model.fit(rows, truth)
-            report(step, score(_model_scores(model, valid_rows)), step == total)
+            report(step, score(pipeline_scores(model, valid_rows)), step == total)
         return
     checked = set(steps[:-1])
     if family == "lightgbm":
@@ -477,7 +476,7 @@ def _fit_scored(
             callbacks=[_xgboost_checkpoint(valid_rows, checked, score, report)]
         )
         model.fit(rows, truth)
-    report(total, score(_model_scores(model, valid_rows)), True)
+    report(total, score(pipeline_scores(model, valid_rows)), True)
 
 
 def _xgboost_checkpoint(
@@ -497,12 +496,6 @@ def _xgboost_checkpoint(
             return False  # go on
 
     return Checkpoint()
-
-
-def _model_scores(model: "BaseEstimator", rows: Any) -> Scores:
-    if TARGET.is_classification:
-        return np.asarray(model.predict_proba(rows), dtype=np.float64)
-    return np.asarray(model.predict(rows), dtype=np.float64).reshape(-1)
 
 
 def _as_scores(raw: Any) -> Scores:
