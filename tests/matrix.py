@@ -237,13 +237,17 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
             "__init__",
             "app",
             "deps",
+            "error_forms",
             "invalid_request",
             "metrics",
+            "mlflow_protocol",
+            "open_inference",
             "prediction_log",
             "schemas",
+            "scoring",
             "serving",
         )
-        routes = ("admin", "health", "metrics", "model", "predict")
+        routes = ("admin", "health", "invocations", "metrics", "model", "predict", "v2")
         files |= {f"{package}/api/{module}.py" for module in api}
         files |= {
             f"{package}/api/routes/{module}.py" for module in ("__init__", *routes)
@@ -265,6 +269,7 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         files |= {"docker/mlflow.Dockerfile"}
     if answers["include_api"] and answers["include_docker"]:
         files |= {f"k8s/{name}.yaml" for name in KUBERNETES_MANIFESTS}
+        files |= {"k8s/kserve/inferenceservice.yaml"}
     if answers["include_github_actions"]:
         files |= {".github/dependabot.yml"}
         files |= {

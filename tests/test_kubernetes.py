@@ -8,11 +8,15 @@ route, or a variable a real setting, so the other tests compare those with the p
 from __future__ import annotations
 
 import ast
+import copy
+import gzip
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 from kubernetes_validate.utils import all_versions
@@ -27,6 +31,12 @@ ROWS = [r for r in option_rows() if r["include_api"] and r["include_docker"]]
 OLDEST_KUBERNETES = "1.27"
 # Settings that are secrets: they come from the Secret, never from the ConfigMap.
 SECRET_SETTINGS = {"API_KEY", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"}
+# The openAPIV3Schema of KServe's InferenceService CRD, v1beta1, as published in
+# kserve/kserve v0.20.0 (config/crd/full/serving.kserve.io_inferenceservices.yaml).
+KSERVE_SCHEMA = (
+    Path(__file__).parent / "schemas" / "kserve-v0.20.0-inferenceservice.json.gz"
+)
+INFERENCE_SERVICE = "k8s/kserve/inferenceservice.yaml"
 
 
 def release(version: str) -> tuple[int, ...]:
@@ -78,40 +88,47 @@ def settings_variables(project: Path) -> set[str]:
 
 
 def get_routes(project: Path, package: str) -> dict[str, str]:
-    """Each GET path of the API, mapped to the routes module that declares it."""
+    """Each GET path of the API, mapped to the router that declares it
+    (``module.router``)."""
     routes: dict[str, str] = {}
     for path in (project / "src" / package / "api" / "routes").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        prefix = ""
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "APIRouter"
-            ):
-                prefix = next(
-                    (
-                        str(ast.literal_eval(k.value))
-                        for k in node.keywords
-                        if k.arg == "prefix"
-                    ),
-                    "",
-                )
+        prefixes = {
+            target.id: next(
+                (
+                    str(ast.literal_eval(k.value))
+                    for k in node.value.keywords
+                    if k.arg == "prefix"
+                ),
+                "",
+            )
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id == "APIRouter"
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
                 for decorator in node.decorator_list:
                     if (
                         isinstance(decorator, ast.Call)
                         and isinstance(decorator.func, ast.Attribute)
+                        and isinstance(decorator.func.value, ast.Name)
                         and decorator.func.attr == "get"
                         and decorator.args
                     ):
-                        routes[prefix + ast.literal_eval(decorator.args[0])] = path.stem
+                        router = decorator.func.value.id
+                        url = prefixes[router] + ast.literal_eval(decorator.args[0])
+                        routes[url] = f"{path.stem}.{router}"
     return routes
 
 
 def open_routers(project: Path, package: str) -> set[str]:
-    """The routes modules app.py includes without dependencies (no API key asked)."""
+    """The routers app.py includes without dependencies (no API key asked), as
+    ``module.router``."""
     tree = ast.parse(
         (project / "src" / package / "api" / "app.py").read_text(encoding="utf-8")
     )
@@ -127,7 +144,7 @@ def open_routers(project: Path, package: str) -> set[str]:
             assert isinstance(router, ast.Attribute) and isinstance(
                 router.value, ast.Name
             )
-            found.add(router.value.id)
+            found.add(f"{router.value.id}.{router.attr}")
     return found
 
 
@@ -162,19 +179,23 @@ def test_manifests_pass_kubernetes_validate_strict(
         p.relative_to(project).as_posix() for p in (project / "k8s").iterdir()
     )
     versions = supported_versions()
-    assert files == sorted(f"k8s/{name}.yaml" for name in KUBERNETES_MANIFESTS)
+    # k8s/kserve/ is the alternative to the plain Deployment, outside `kubectl apply -f k8s/`.
+    assert files == sorted(
+        [*(f"k8s/{name}.yaml" for name in KUBERNETES_MANIFESTS), "k8s/kserve"]
+    )
 
     args = [str(BIN / "kubernetes-validate"), "--strict"]
     for version in versions:
         args += ["-k", version]
-    result = run([*args, *files], project, timeout=120)
+    manifests = [f for f in files if f.endswith(".yaml")]
+    result = run([*args, *manifests], project, timeout=120)
 
     lines = (result.stdout + result.stderr).splitlines()
     problems = "\n".join(line for line in lines if not line.startswith("INFO "))
     # An unknown kind or apiVersion is only a warning: it still exits 0.
     assert result.returncode == 0 and not problems, problems
     passed = [line for line in lines if " passed for resource " in line]
-    assert len(passed) == len(files) * len(versions), problems
+    assert len(passed) == len(manifests) * len(versions), problems
     assert versions[0] == f"{OLDEST_KUBERNETES}.0" and len(versions) > 1
 
 
@@ -330,3 +351,127 @@ def test_pods_run_as_the_image_user_on_a_read_only_root(
     assert option_value(fetch["command"], "--out") == data[f"{prefix}DATA_PATH"]
     (train,) = pod_specs(resources)["train"]["spec"]["containers"]
     assert train["command"] == [slug, "train", "--json"]
+
+
+def strict(schema: dict[str, Any]) -> dict[str, Any]:
+    """A CRD schema as the API server applies it under kubectl's default
+    ``--validate=strict``: a field the schema does not name is an error, except where
+    the CRD keeps unknown fields."""
+    schema = dict(schema)
+    if "properties" in schema:
+        schema["properties"] = {k: strict(v) for k, v in schema["properties"].items()}
+        if not schema.get("x-kubernetes-preserve-unknown-fields"):
+            schema.setdefault("additionalProperties", False)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            schema[key] = strict(schema[key])
+    for key in ("allOf", "anyOf", "oneOf"):
+        if key in schema:
+            schema[key] = [strict(s) for s in schema[key]]
+    return schema
+
+
+@pytest.fixture(scope="module")
+def kserve_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(gzip.decompress(KSERVE_SCHEMA.read_bytes()))
+    return jsonschema.Draft7Validator(strict(schema))
+
+
+def load_inference_service(project: Path) -> dict[str, Any]:
+    service = yaml.safe_load((project / INFERENCE_SERVICE).read_text(encoding="utf-8"))
+    assert isinstance(service, dict)
+    return service
+
+
+def schema_errors(
+    validator: jsonschema.protocols.Validator, resource: Any
+) -> list[str]:
+    return [
+        f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(resource)
+    ]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [ROWS[0], {**ROWS[0], "project_name": "Yes", "project_slug": "yes"}],
+    ids=[row_id(ROWS[0]), "slug-yes"],
+)
+def test_the_inference_service_is_valid_for_kserve(
+    bake: Bake, row: dict[str, Any], kserve_validator: jsonschema.protocols.Validator
+) -> None:
+    project = bake(**row)
+    service = load_inference_service(project)
+
+    assert service["apiVersion"] == "serving.kserve.io/v1beta1"
+    assert service["kind"] == "InferenceService"
+    deployment = load_manifests(project)["Deployment"]
+    assert service["metadata"]["name"] == deployment["metadata"]["name"]
+    assert schema_errors(kserve_validator, service) == []
+
+
+def test_the_kserve_check_refuses_what_kserve_would(
+    bake: Bake, kserve_validator: jsonschema.protocols.Validator
+) -> None:
+    """The check can fail: an unknown field, a wrong type and a value out of an enum."""
+    service = load_inference_service(bake(**ROWS[0]))
+    typo = copy.deepcopy(service)
+    typo["spec"]["predictor"]["minReplica"] = typo["spec"]["predictor"].pop(
+        "minReplicas"
+    )
+    wrong_type = copy.deepcopy(service)
+    wrong_type["spec"]["predictor"]["containers"][0]["ports"][0][
+        "containerPort"
+    ] = "8000"
+    unknown_metric = copy.deepcopy(service)
+    unknown_metric["spec"]["predictor"]["scaleMetric"] = "latency"
+
+    assert "minReplica" in " ".join(schema_errors(kserve_validator, typo))
+    assert any(
+        "containerPort" in e for e in schema_errors(kserve_validator, wrong_type)
+    )
+    assert any(
+        "scaleMetric" in e for e in schema_errors(kserve_validator, unknown_metric)
+    )
+
+
+@pytest.mark.parametrize("row", ROWS[:1], ids=row_id)
+def test_the_inference_service_runs_the_deployments_pods(
+    bake: Bake, row: dict[str, Any]
+) -> None:
+    """Same container (image, command, port, probes, env, resources, security), same pod
+    settings and labels, and the HPA's scaling, under KServe's names for them."""
+    project = bake(**row)
+    resources = load_manifests(project)
+    service = load_inference_service(project)
+    template = resources["Deployment"]["spec"]["template"]
+    pod = copy.deepcopy(template["spec"])
+    predictor = copy.deepcopy(service["spec"]["predictor"])
+    hpa = resources["HorizontalPodAutoscaler"]["spec"]
+
+    (container,) = predictor.pop("containers")
+    (api,) = pod.pop("containers")
+    assert container.pop("name") == "kserve-container"  # the name KServe looks for
+    api.pop("name")
+    assert container == api
+    assert predictor.pop("labels") == template["metadata"]["labels"]
+    disruption_budget = resources["PodDisruptionBudget"]["spec"]["selector"]
+    assert matches(
+        disruption_budget["matchLabels"], service["spec"]["predictor"]["labels"]
+    )
+    assert {
+        "minReplicas": predictor.pop("minReplicas"),
+        "maxReplicas": predictor.pop("maxReplicas"),
+        "metric": (predictor.pop("scaleMetric"), predictor.pop("scaleTarget")),
+    } == {
+        "minReplicas": hpa["minReplicas"],
+        "maxReplicas": hpa["maxReplicas"],
+        "metric": (
+            hpa["metrics"][0]["resource"]["name"],
+            hpa["metrics"][0]["resource"]["target"]["averageUtilization"],
+        ),
+    }
+    assert predictor == pod
+    # A plain Deployment behind it: no Knative or service mesh to install.
+    annotations = service["metadata"]["annotations"]
+    assert annotations["serving.kserve.io/deploymentMode"] == "Standard"

@@ -14,14 +14,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import tritonclient.http as triton
+from tritonclient.utils import triton_to_np_dtype
 
 from {{ cookiecutter.package_name }}.api.schemas import PredictResponse
+from {{ cookiecutter.package_name }}.columns import Categorical
 from {{ cookiecutter.package_name }}.config import (
     ENV_PREFIX,
     Settings,
 )
-from {{ cookiecutter.package_name }}.contract import EXAMPLE
+from {{ cookiecutter.package_name }}.contract import (
+    EXAMPLE,
+    FEATURES,
+)
 from {{ cookiecutter.package_name }}.train import train
 
 from ..processes import free_port, wait_until
@@ -153,3 +160,43 @@ def test_two_workers_report_their_metrics_together(
     versions = [line for line in samples if line.startswith("model_version{")]
     assert len(versions) == 2  # one per live worker
     assert all(line.endswith(" 1.0") for line in versions), versions
+
+
+def test_a_triton_client_gets_what_predict_answers(server: str) -> None:
+    client = triton.InferenceServerClient(server.removeprefix("http://"))
+    key = {"X-API-Key": API_KEY}
+    name = Settings.model_fields["model_name"].default
+    assert client.is_server_live()
+    assert client.is_server_ready()
+    assert client.is_model_ready(name, headers=key)
+    datatypes = {
+        tensor["name"]: tensor["datatype"]
+        for tensor in client.get_model_metadata(name, headers=key)["inputs"]
+    }
+    inputs = []
+    for feature in FEATURES:
+        tensor = triton.InferInput(feature.name, [1], datatypes[feature.name])
+        value = EXAMPLE[feature.name]
+        if isinstance(feature, Categorical):
+            array = np.array(["" if value is None else value], dtype=object)
+        else:
+            dtype = triton_to_np_dtype(datatypes[feature.name])
+            array = np.array([np.nan if value is None else value], dtype=dtype)
+        tensor.set_data_from_numpy(array)  # binary data, the client's default
+        inputs.append(tensor)
+
+    result = client.infer(name, inputs, headers=key)
+
+    status, answer = call(f"{server}/predict", {"instances": [EXAMPLE]})
+    assert status == 200
+    expected = answer["predictions"][0]
+    got = result.as_numpy("prediction").tolist()[0]
+    got = got.decode() if isinstance(got, bytes) else got
+    if isinstance(expected["prediction"], float):
+        assert got == pytest.approx(expected["prediction"])
+    else:
+        assert got == expected["prediction"]
+    if "probability" in expected:
+        assert result.as_numpy("probability").tolist() == pytest.approx(
+            [expected["probability"]]
+        )

@@ -10,19 +10,23 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 
 from .. import PROJECT_NAME, __version__
 from ..config import Settings, export_mlflow_environment, get_settings
 from ..logs import configure_logging
+from . import mlflow_protocol, open_inference
 from .deps import require_admin_key, require_api_key
 {%- if cookiecutter.include_feature_store %}
 from .entities import FeatureLookup, openapi_examples, with_entities
 {%- endif %}
+from .error_forms import http_error
 from .invalid_request import invalid_request
 from .metrics import ServiceMetrics, TimingMiddleware
 from .prediction_log import PredictionLog
-from .routes import admin, health, metrics, model, predict
+from .routes import admin, health, invocations, metrics, model, predict, v2
 from .schemas import request_model
+from .scoring import rows_adapter
 from .serving import ModelHolder
 
 logger = logging.getLogger(__name__)
@@ -107,13 +111,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_size=settings.api_max_body_bytes,
         # FastAPI's own handler echoes the input as it came: NaN or bad UTF-8 made it
         # fail (a 500), and a big body came back whole.
-        exception_handlers={RequestValidationError: invalid_request},
+        exception_handlers={
+            RequestValidationError: invalid_request,
+            HTTPException: http_error,
+        },
     )
     app.state.settings = settings
     app.state.models = holder
     app.state.metrics = service_metrics
     app.state.prediction_log = prediction_log
     app.state.request_model = body_model
+    app.state.rows = rows_adapter()
 {%- if cookiecutter.include_feature_store %}
     app.state.feature_lookup = feature_lookup
 {%- endif %}
@@ -121,7 +129,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     protected = [Depends(require_api_key)] if settings.api_key is not None else []
     # Routes are matched in order: the busiest first.
     app.include_router(predict.router, dependencies=protected)
+    app.include_router(v2.router, dependencies=protected)
+    app.include_router(invocations.router, dependencies=protected)
     app.include_router(health.router)
+    app.include_router(v2.health_router)
     app.include_router(metrics.router)
     app.include_router(model.router, dependencies=protected)
     # Admin routes need a key even when the others do not: reloading is not for anyone.
@@ -146,6 +157,7 @@ def _openapi_with(app: FastAPI, body_model: type[Any]) -> Callable[[], dict[str,
             components[body_model.__name__] = schema
             operation = document["paths"]["/predict"]["post"]
             operation["requestBody"] = predict.request_body_openapi(body_model)
+            _document_protocols(document)
 {%- if cookiecutter.include_feature_store %}
             operation["requestBody"]["content"]["application/json"]["examples"] = (
                 openapi_examples(schema["examples"])
@@ -155,3 +167,24 @@ def _openapi_with(app: FastAPI, body_model: type[Any]) -> Callable[[], dict[str,
         return app.openapi_schema
 
     return openapi
+
+
+def _document_protocols(document: dict[str, Any]) -> None:
+    """The bodies of the Open Inference Protocol's and MLflow's routes, which read them
+    raw."""
+    schema = open_inference.request_schema()
+    components = document["components"]["schemas"]
+    components.update(schema.pop("$defs", {}))
+    components["InferenceRequest"] = schema
+    body = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/InferenceRequest"}
+            }
+        },
+    }
+    for path in v2.INFER_PATHS:
+        document["paths"][path]["post"]["requestBody"] = body
+    operation = document["paths"]["/invocations"]["post"]
+    operation["requestBody"] = mlflow_protocol.REQUEST_BODY

@@ -3,13 +3,14 @@ and small, whatever the request held (bad UTF-8, NaN, a lone surrogate, megabyte
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import islice
 from typing import Any
 
 from fastapi import Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 MAX_ERRORS = 20  # listed in one answer; the others are counted
 MAX_ECHO_CHARS = 200  # of an offending value, once written as JSON
@@ -101,3 +102,17 @@ async def invalid_request(
     return JSONResponse(
         {"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
     )
+
+
+def listed(error: ValidationError, place: Callable[[Any, Any], str]) -> str:
+    """The errors of some rows in one line, each as ``place(row, column)``, what is
+    wrong and the offending value: for the protocols whose errors are one message."""
+    errors = error.errors(include_url=False)
+    problems = []
+    for item in errors[:MAX_ERRORS]:
+        row, column = (*item["loc"], None, None)[:2]
+        problems.append(
+            f"{place(row, column)}: {item['msg']} (got {echo(item.get('input'))!r})"
+        )
+    more = f"; and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
+    return "; ".join(problems) + more

@@ -6,18 +6,17 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from starlette.requests import ClientDisconnect
 
-from ...outputs import interpret, rows
+from ...outputs import rows
 from ...schema import TASK
-from ..deps import ModelDep, SettingsDep
+from ..deps import ModelDep
 {%- if cookiecutter.include_feature_store %}
 from ..entities import entity_records
 {%- endif %}
 from ..schemas import PredictResponse
+from ..scoring import read_body, score
 
 router = APIRouter(tags=["predict"])
-CLIENT_CLOSED_REQUEST = 499
 ANSWERS = {
     "binary": "the class, and the probability of the positive (second) class, which "
     "gives that class once it reaches DECISION_THRESHOLD",
@@ -57,18 +56,13 @@ def request_body_openapi(request_model: type[BaseModel]) -> dict[str, Any]:
         503: {"description": "No model loaded"},
     },
 )
-async def predict(
-    request: Request, model: ModelDep, settings: SettingsDep
-) -> BaseModel | Response:
+async def predict(request: Request, model: ModelDep) -> BaseModel | Response:
     """Score 1 to API_MAX_BATCH instances with the champion model."""
     started = time.perf_counter()
     request_model: type[BaseModel] = request.app.state.request_model
-    try:
-        body = await request.body()
-    except ClientDisconnect:
-        # The client gave up (a timeout, say): nobody is left to answer, and it is not
-        # a server error. 499 is the usual code for it in access logs and metrics.
-        return Response(status_code=CLIENT_CLOSED_REQUEST)
+    body = await read_body(request)
+    if isinstance(body, Response):
+        return body
     try:
         payload = request_model.model_validate_json(body)
     except ValidationError as error:
@@ -82,16 +76,7 @@ async def predict(
     if records is None:  # {"entities": [...]}: the rows come from the feature store
         records = entity_records(request, payload.entities)  # type: ignore[attr-defined]
 {%- endif %}
-    predictions = interpret(
-        model.scorer.from_records(records), settings.decision_threshold
-    )
-    request.app.state.metrics.record_predictions(model.version, predictions)
-    request.app.state.prediction_log.write(
-        model_version=model.version,
-        latency_ms=(time.perf_counter() - started) * 1000,
-        inputs=records,
-        predictions=predictions,
-    )
+    predictions = score(request, model, records, started)
     return PredictResponse(
         model_name=model.name,
         model_version=model.version,
