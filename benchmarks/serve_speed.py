@@ -2,11 +2,12 @@
 
 Bakes the default project into a temporary folder, installs it as its Docker image does
 (``uv sync --no-dev --compile-bytecode``), writes the sample data and trains, so the
-registry holds a champion. Then five servers, one after the other, each on a free
+registry holds a champion. Then the servers, one after the other, each on a free
 127.0.0.1 port with one uvicorn worker unless said otherwise:
 
 * the generated ``<cli> serve`` (POST /predict, ready at GET /ready), with one worker
-  and with two;
+  and with two, and called on its other protocols' routes: KServe V2's
+  ``/v2/models/<name>/infer`` (JSON tensors) and MLflow's ``/invocations``;
 * ``mlflow models serve`` on the same champion (POST /invocations, ready at GET /ping),
   with uvicorn's access log turned off as the generated server has it;
 * a hello-world ASGI app on uvicorn answering every request with a fixed small JSON
@@ -60,6 +61,9 @@ BATCHES = (1, 100)
 GENERATED, MLFLOW, HELLO = "generated serve", "mlflow models serve", "hello-world"
 GENERATED_2 = "generated serve x2"
 GENERATED_REST = "generated serve, REST"
+GENERATED_V2, GENERATED_INVOCATIONS = "generated serve, V2", "generated /invocations"
+# body_key of a server taking KServe V2 tensors, one per column, rather than rows.
+V2_TENSORS = "inputs (V2 tensors)"
 
 
 # The floor: the least an ASGI app can do and still read the body it is sent.
@@ -171,6 +175,30 @@ def generated_server(
     )
 
 
+def v2_route(project: Path, folder: Path, env: dict[str, str]) -> Server:
+    """The generated server, called as KServe V2 clients call it."""
+    server = generated_server(project, folder, env)
+    base = server.predict_url.removesuffix("/predict")
+    return replace(
+        server,
+        name=GENERATED_V2,
+        predict_url=f"{base}/v2/models/{CLI}/infer",
+        body_key=V2_TENSORS,
+    )
+
+
+def invocations_route(project: Path, folder: Path, env: dict[str, str]) -> Server:
+    """The generated server, called as ``mlflow models serve``'s clients call it."""
+    server = generated_server(project, folder, env)
+    base = server.predict_url.removesuffix("/predict")
+    return replace(
+        server,
+        name=GENERATED_INVOCATIONS,
+        predict_url=f"{base}/invocations",
+        body_key="dataframe_records",
+    )
+
+
 def two_workers(project: Path, folder: Path, env: dict[str, str]) -> Server:
     """The generated server with two uvicorn workers, one per core of these machines."""
     return generated_server(project, folder, env, workers=2)
@@ -252,8 +280,29 @@ def sample_rows(project: Path, env: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def body(server: Server, rows: list[dict[str, Any]]) -> str:
+    if server.body_key == V2_TENSORS:
+        return json.dumps(v2_request(server, rows))
     key = server.body_key or "instances"
     return json.dumps({key: rows})
+
+
+def v2_request(server: Server, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rows as V2 input tensors, named and typed as the model's metadata says."""
+    status, answer = http_status(server.predict_url.removesuffix("/infer"))
+    if status != 200:
+        raise RuntimeError(f"{server.name} metadata answered {status}: {answer!r}")
+    tensors = json.loads(answer)["inputs"]
+    return {
+        "inputs": [
+            {
+                "name": tensor["name"],
+                "datatype": tensor["datatype"],
+                "shape": [len(rows)],
+                "data": [row[tensor["name"]] for row in rows],
+            }
+            for tensor in tensors
+        ]
+    }
 
 
 def http_status(url: str, data: bytes | None = None) -> tuple[int, bytes]:
@@ -394,7 +443,11 @@ def warm_up(server: Server, rows: list[dict[str, Any]]) -> None:
             f"{server.name} answered {status} to {count} rows: {answer[:500]!r}"
         )
     if server.body_key is not None:
-        predictions = json.loads(answer)["predictions"]
+        answered = json.loads(answer)
+        if server.body_key == V2_TENSORS:
+            predictions = answered["outputs"][0]["data"]
+        else:
+            predictions = answered["predictions"]
         if len(predictions) != count:
             raise RuntimeError(
                 f"{server.name}: {len(predictions)} predictions for {count} rows"
@@ -513,7 +566,7 @@ def print_ratios(measures: list[Measure]) -> None:
     rps = {(m.server, m.rows, m.connections): m.rps for m in measures}
     print(
         f"{'rows':>6}{'conc':>6}{'generated/mlflow':>18}{'generated/hello-world':>23}"
-        f"{'2 workers/1':>13}"
+        f"{'2 workers/1':>13}{'V2/predict':>12}{'invocations/predict':>21}"
     )
     for count in BATCHES:
         for _, connections in LOADS:
@@ -523,6 +576,8 @@ def print_ratios(measures: list[Measure]) -> None:
                 f"{ours / rps[(MLFLOW, count, connections)]:>18.2f}"
                 f"{ours / rps[(HELLO, count, connections)]:>23.2f}"
                 f"{rps[(GENERATED_2, count, connections)] / ours:>13.2f}"
+                f"{rps[(GENERATED_V2, count, connections)] / ours:>12.2f}"
+                f"{rps[(GENERATED_INVOCATIONS, count, connections)] / ours:>21.2f}"
             )
 
 
@@ -612,7 +667,15 @@ def main() -> int:
             # Read after the stop: the server has flushed what it had to say.
             problems[server.name] = log_problems(server.log)
 
-        for make in (generated_server, two_workers, mlflow_server, hello_server):
+        servers = (
+            generated_server,
+            v2_route,
+            invocations_route,
+            two_workers,
+            mlflow_server,
+            hello_server,
+        )
+        for make in servers:
             measure(make(project, folder, env))
         # The generated server again, reading the same registry through an MLflow
         # tracking server: over REST, without importing MLflow.
@@ -650,7 +713,13 @@ def main() -> int:
     print_server_view({k: v for k, v in statuses.items() if v}, problems)
     # wrk stops counting at the deadline; requests in flight then still get logged.
     # The generated servers all write the same log.
-    generated = (GENERATED, GENERATED_2, GENERATED_REST)
+    generated = (
+        GENERATED,
+        GENERATED_V2,
+        GENERATED_INVOCATIONS,
+        GENERATED_2,
+        GENERATED_REST,
+    )
     counted = sum(m.requests for m in measures if m.server in generated)
     warmed = sum(warm_ups[name] for name in generated)
     print(

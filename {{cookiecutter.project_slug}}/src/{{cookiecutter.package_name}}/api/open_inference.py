@@ -2,9 +2,9 @@
 
 A request holds one input tensor per contract column, named for it, of shape ``[N]`` or
 ``[N, 1]``: ``BYTES`` for a category, a numeric type (``FP64``, ``FP32``, ``INT64``...)
-for a number. Where the contract lets a value be missing, it is ``null`` in JSON data,
-and NaN (a number) or an empty text (a category) in binary data. The rows are then held
-to the same contract as /predict's. The answer has ``prediction`` and, for a classifier, ``probability`` (of the positive class, or of the
+for a number. Where the contract lets a value be missing, it is ``null``, NaN (a
+number) or an empty text (a category); binary data has only the last two. The rows are
+then held to the same contract as /predict's. The answer has ``prediction`` and, for a classifier, ``probability`` (of the positive class, or of the
 predicted one) and, for multiclass, ``probabilities`` (``[N, classes]``, in the
 contract's order).
 
@@ -13,7 +13,6 @@ for binary by default: the JSON header's length in ``Inference-Header-Content-Le
 then each binary tensor's bytes in order.
 """
 
-import math
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -161,9 +160,12 @@ def decode(body: bytes, header_length: str | None, max_batch: int) -> Inference:
         values, offset = _values(
             tensor, isinstance(feature, Categorical), binary, offset
         )
-        if feature.nullable:  # binary data has no null: NaN, or an empty text
-            absent = MISSING_CATEGORY if isinstance(feature, Categorical) else None
-            values = [None if v == absent or _is_nan(v) else v for v in values]
+        # Missing is also NaN, or an empty text: binary data has no null, and
+        # tritonclient sends NumPy's NaN as such in JSON data too.
+        if feature.nullable and isinstance(feature, Categorical):
+            values = [None if v == MISSING_CATEGORY else v for v in values]
+        elif feature.nullable:
+            values = [None if v != v else v for v in values]  # only NaN is not itself
         columns.append(values)
     if offset != len(binary):
         raise ProtocolError(
@@ -254,6 +256,9 @@ def _values(
 
 def _flat(data: list[Any], name: str) -> list[Any]:
     """Row-major contents of (possibly nested) JSON tensor data."""
+    if data and not isinstance(data[0], list):
+        # Flat, as clients send it; a list further on is a cell the contract refuses.
+        return data
     values: list[Any] = []
     stack: list[tuple[list[Any], int]] = [(data, 0)]
     while stack:
@@ -300,10 +305,6 @@ def _strings(chunk: bytes, name: str) -> list[Any]:
             ) from None
         position = start + length
     return values
-
-
-def _is_nan(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)
 
 
 def _wanted(request: InferenceRequest) -> tuple[tuple[str, ...], frozenset[str]]:
