@@ -175,28 +175,22 @@ def generated_server(
     )
 
 
+def on_route(server: Server, name: str, path: str, body_key: str) -> Server:
+    """The generated server, called on another of its routes."""
+    base = server.predict_url.removesuffix("/predict")
+    return replace(server, name=name, predict_url=base + path, body_key=body_key)
+
+
 def v2_route(project: Path, folder: Path, env: dict[str, str]) -> Server:
     """The generated server, called as KServe V2 clients call it."""
     server = generated_server(project, folder, env)
-    base = server.predict_url.removesuffix("/predict")
-    return replace(
-        server,
-        name=GENERATED_V2,
-        predict_url=f"{base}/v2/models/{CLI}/infer",
-        body_key=V2_TENSORS,
-    )
+    return on_route(server, GENERATED_V2, f"/v2/models/{CLI}/infer", V2_TENSORS)
 
 
 def invocations_route(project: Path, folder: Path, env: dict[str, str]) -> Server:
     """The generated server, called as ``mlflow models serve``'s clients call it."""
     server = generated_server(project, folder, env)
-    base = server.predict_url.removesuffix("/predict")
-    return replace(
-        server,
-        name=GENERATED_INVOCATIONS,
-        predict_url=f"{base}/invocations",
-        body_key="dataframe_records",
-    )
+    return on_route(server, GENERATED_INVOCATIONS, "/invocations", "dataframe_records")
 
 
 def two_workers(project: Path, folder: Path, env: dict[str, str]) -> Server:
