@@ -6,6 +6,7 @@
 - regression: the value.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,8 +102,9 @@ def counted(predictions: Predictions) -> dict[str, int]:
     """Rows per predicted class, by label as text; all under "value" for regression."""
     if TASK == "regression":
         return {"value": len(predictions)}
-    found, counts = np.unique(predictions.labels.astype(str), return_counts=True)
-    return dict(zip(found.tolist(), counts.tolist(), strict=True))
+    # A Counter over the labels: several times cheaper than np.unique on the few
+    # rows a request brings, and no slower on a hundred.
+    return dict(Counter(map(str, predictions.labels.tolist())))
 
 
 HISTOGRAM_BUCKETS: tuple[float, ...] = (
