@@ -18,8 +18,8 @@ from {{ cookiecutter.package_name }}.config import (
 )
 from {{ cookiecutter.package_name }}.contract import TARGET
 from {{ cookiecutter.package_name }}.data import write_table
+from {{ cookiecutter.package_name }}.drift_bins import PREDICTION
 from {{ cookiecutter.package_name }}.monitoring import (
-    PREDICTION,
     drift,
     population_stability,
     reference_statistics,

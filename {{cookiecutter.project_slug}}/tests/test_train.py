@@ -26,6 +26,7 @@ from {{ cookiecutter.package_name }}.data import (
     split,
     write_table,
 )
+from {{ cookiecutter.package_name }}.drift_bins import REFERENCE_STATISTICS
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.metrics import (
     METRICS,
@@ -218,7 +219,7 @@ def test_run_records_params_metrics_tags_and_documents(
     assert run.data.tags["model_sha256"] == result.model_sha256
     assert int(run.data.tags["rows_train"]) + result.rows_validation == ROWS
     documents = {a.path for a in client.list_artifacts(result.run_id)}
-    assert {CONTRACT_DOCUMENT, "reference_statistics.json"} <= documents
+    assert {CONTRACT_DOCUMENT, REFERENCE_STATISTICS} <= documents
     assert Registry(settings).contract(Registry(settings).get(1)) == describe()
     recorded = [*run.data.params.values(), *run.data.tags.values(), caplog.text]
     assert not any("s3cret-value" in text for text in recorded)

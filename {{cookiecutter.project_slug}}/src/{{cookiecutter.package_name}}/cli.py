@@ -597,6 +597,7 @@ def drift(
     import pandas as pd
 
     from .data import read_table
+    from .drift_bins import REFERENCE_STATISTICS
     from .monitoring import drift as measure_drift
     from .registry import Registry
 
@@ -619,7 +620,7 @@ def drift(
             raise DataError(f"{source} holds no served rows to compare")
         registry = Registry(settings)
         champion = registry.require_champion()
-        reference = registry.download(champion, "reference_statistics.json")
+        reference = registry.download(champion, REFERENCE_STATISTICS)
         if reference is None:
             raise RegistryError(
                 f"{champion.name} version {champion.number} has no reference statistics"

@@ -4,6 +4,7 @@ import json
 import logging
 import logging.handlers
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,13 +43,29 @@ class JsonFormatter(logging.Formatter):
 _installed: list[logging.Handler] = []
 
 
+class _RotatingFile(logging.handlers.RotatingFileHandler):
+    """Tells ``on_error`` of every record it failed to write, then reports it as usual."""
+
+    def __init__(self, path: Path, on_error: Callable[[], None], **options: Any):
+        super().__init__(path, **options)
+        self.on_error = on_error
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        self.on_error()
+        super().handleError(record)
+
+
 def rotating_file(
-    path: Path, max_bytes: int, backups: int
+    path: Path,
+    max_bytes: int,
+    backups: int,
+    on_error: Callable[[], None] = lambda: None,
 ) -> logging.handlers.RotatingFileHandler:
-    """A UTF-8 file handler that rolls over at ``max_bytes``, keeping ``backups`` files."""
+    """A UTF-8 file handler that rolls over at ``max_bytes``, keeping ``backups`` files;
+    ``on_error`` is called for each record it could not write."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return logging.handlers.RotatingFileHandler(
-        path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+    return _RotatingFile(
+        path, on_error, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
     )
 
 

@@ -13,14 +13,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .drift_bins import PREDICTION, bin_counts
 from .errors import DataError
 from .schema import CATEGORICAL, CLASSES, FEATURE_NAMES, NUMERIC, TASK
 
 DECILES = np.linspace(0, 1, 11)
 # Keeps an empty bin from making the logarithm infinite.
 SMALLEST_SHARE = 1e-4
-# The key of the predictions' PSI in a drift report, beside the features' names.
-PREDICTION = "prediction"
 if TYPE_CHECKING:  # pd.Series is generic to type checkers only
     # Predictions of some rows: class labels, or values.
     Predicted = Sequence[Any] | npt.NDArray[Any] | pd.Series[Any]
@@ -28,11 +27,9 @@ if TYPE_CHECKING:  # pd.Series is generic to type checkers only
 
 def _bin_shares(values: "pd.Series[Any]", edges: list[float]) -> list[float]:
     """Share of values in each bin, with the outer bins open-ended; missing values apart."""
-    present = values.dropna().to_numpy(dtype=float)
-    bounds = [-np.inf, *edges[1:-1], np.inf]
-    counts, _ = np.histogram(present, bins=bounds)
-    total = max(len(present), 1)
-    return [float(c) / total for c in counts]
+    counts = bin_counts(values.to_numpy(dtype=float, na_value=np.nan), edges)
+    total = max(sum(counts), 1)
+    return [c / total for c in counts]
 
 
 def _numeric_statistics(values: "pd.Series[Any]") -> dict[str, Any]:

@@ -20,6 +20,7 @@ from . import TEMPLATE_VERSION
 from .config import Settings
 from .contract import EVENT_TIME, TARGET
 from .data import file_md5, file_sha256, load_training_data, split
+from .drift_bins import REFERENCE_STATISTICS
 {%- if cookiecutter.include_drift_report %}
 from .drift_report import REFERENCE_SAMPLE, reference_sample
 {%- endif %}
@@ -214,7 +215,7 @@ def train(
                 CONTRACT_DOCUMENT: describe(),
                 # Drift compares served inputs with the training rows, and served
                 # predictions with the model's on the validation rows.
-                "reference_statistics.json": reference_statistics(
+                REFERENCE_STATISTICS: reference_statistics(
                     train_rows,
                     interpret(scores, threshold).labels,
                 ),

@@ -13,10 +13,12 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from .. import PROJECT_NAME, __version__
+from ..champion import LoadedModel
 from ..config import Settings, export_mlflow_environment, get_settings
 from ..logs import configure_logging
 from . import mlflow_protocol, open_inference
 from .deps import require_admin_key, require_api_key
+from .drift_meter import DriftMeter
 {%- if cookiecutter.include_feature_store %}
 from .entities import FeatureLookup, openapi_examples, with_entities
 {%- endif %}
@@ -62,10 +64,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Before MLflow (serving from a local store imports it) or onnxruntime start.
     export_mlflow_environment(settings)
     service_metrics = ServiceMetrics(settings.prometheus_multiproc_dir)
-    holder = ModelHolder(
-        settings, on_load=lambda model: service_metrics.model_version.set(model.version)
+    drift_meter = DriftMeter(service_metrics)
+
+    def loaded(model: LoadedModel, reference: dict[str, Any] | None) -> None:
+        service_metrics.model_loaded(model.version, model.trained_at)
+        drift_meter.load(model.version, reference)
+
+    holder = ModelHolder(settings, on_load=loaded)
+    prediction_log = PredictionLog(
+        settings, on_error=service_metrics.prediction_log_failures.inc
     )
-    prediction_log = PredictionLog(settings)
 {%- if cookiecutter.include_feature_store %}
     feature_lookup = FeatureLookup(settings, service_metrics.registry)
 {%- endif %}
@@ -120,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.models = holder
     app.state.metrics = service_metrics
     app.state.prediction_log = prediction_log
+    app.state.drift_meter = drift_meter
     app.state.request_model = body_model
     app.state.rows = rows_adapter()
 {%- if cookiecutter.include_feature_store %}

@@ -2,6 +2,7 @@
 
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +18,13 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..contract import TARGET
+from ..drift_bins import PREDICTION
 from ..outputs import HISTOGRAM_BUCKETS, Predictions, counted
 from ..schema import TASK
 
 # Serving is fast: most requests should land in the sub-millisecond buckets.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
 
 
 class ServiceMetrics:
@@ -59,12 +62,46 @@ class ServiceMetrics:
             buckets=HISTOGRAM_BUCKETS,
             registry=self.registry,
         )
+        self.batch_rows = Histogram(
+            "prediction_batch_rows",
+            "Rows per scoring request, whichever protocol brought them.",
+            buckets=BATCH_BUCKETS,
+            registry=self.registry,
+        )
         self.model_version = Gauge(
             "model_version",
-            "Registry version of the served model.",
+            "Registry version of the served model; 0 until one is loaded.",
             registry=self.registry,
             # With several workers: one sample per live worker, labelled with its pid.
             multiprocess_mode="liveall",
+        )
+        self.model_trained = Gauge(
+            "model_trained_timestamp_seconds",
+            "When the served model was trained, in Unix time.",
+            registry=self.registry,
+            multiprocess_mode="livemax",
+        )
+        self.prediction_log_failures = Counter(
+            "prediction_log_write_failures",
+            "Batches of prediction-log lines that could not be written (a full disk).",
+            registry=self.registry,
+        )
+        # Drift: served rows counted in the bins of the training reference, beside the
+        # reference's own shares, so that Prometheus computes each column's PSI over
+        # any window (monitoring/rules.yml). Labelled by version: bins move with it.
+        self.drift_rows = Counter(
+            "drift_rows",
+            "Served rows per bin of the training reference, by column "
+            f"(the features, and {PREDICTION!r}).",
+            ["model_version", "column", "bin"],
+            registry=self.registry,
+        )
+        self.drift_reference = Gauge(
+            "drift_reference_share",
+            "Share of the training reference in each bin, by column.",
+            ["model_version", "column", "bin"],
+            registry=self.registry,
+            multiprocess_mode="livemax",
         )
 
     def exposition(self) -> bytes:
@@ -84,7 +121,12 @@ class ServiceMetrics:
                 os.getpid(), path=str(self.multiprocess_dir)
             )
 
+    def model_loaded(self, version: int, trained_at: datetime) -> None:
+        self.model_version.set(version)
+        self.model_trained.set(trained_at.timestamp())
+
     def record_predictions(self, version: int, predictions: Predictions) -> None:
+        self.batch_rows.observe(len(predictions))
         for label, count in counted(predictions).items():
             self.predictions.labels(str(version), label).inc(count)
         observed = (

@@ -4,13 +4,15 @@ import collections
 import json
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from ..config import Settings
 from ..logs import rotating_file
 from ..outputs import Predictions
+
+logger = logging.getLogger(__name__)
 
 # How often the writer thread empties the queue into the file. Waking a thread for every
 # request, as a logging QueueHandler does, cost more than scoring the request.
@@ -25,8 +27,11 @@ class PredictionLog:
     opened, until ``start()``.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, on_error: Callable[[], None] = lambda: None
+    ) -> None:
         self.settings = settings
+        self.on_error = on_error
         self.sample_rows = settings.prediction_log_sample_rows
         self._lines: collections.deque[str] = collections.deque()
         self._file: logging.Handler | None = None
@@ -42,6 +47,7 @@ class PredictionLog:
             settings.prediction_log_path,
             settings.prediction_log_max_bytes,
             settings.prediction_log_backup_count,
+            on_error=self.on_error,
         )
         self._stop.clear()
         self._writer = threading.Thread(
@@ -89,7 +95,8 @@ class PredictionLog:
         while self._lines:
             lines.append(self._lines.popleft())
         if lines and self._file is not None:
-            # The handler reports its own failures (a full disk) and carries on.
+            # The handler reports its own failures (a full disk), calls on_error, and
+            # carries on.
             self._file.handle(logging.makeLogRecord({"msg": "\n".join(lines)}))
 
     def close(self) -> None:
@@ -100,5 +107,9 @@ class PredictionLog:
         self._writer.join()
         self._writer = None
         if self._file is not None:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError as error:  # lines it still held: the disk is full, say
+                self.on_error()
+                logger.warning("prediction log lines lost at close: %s", error)
             self._file = None

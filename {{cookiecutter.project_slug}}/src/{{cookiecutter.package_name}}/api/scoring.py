@@ -45,6 +45,7 @@ def score(
         model.scorer.from_records(records), app.state.settings.decision_threshold
     )
     app.state.metrics.record_predictions(model.version, predictions)
+    app.state.drift_meter.observe(model.version, records, predictions)
     app.state.prediction_log.write(
         model_version=model.version,
         latency_ms=(time.perf_counter() - started) * 1000,

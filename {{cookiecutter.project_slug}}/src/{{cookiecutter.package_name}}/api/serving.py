@@ -1,12 +1,16 @@
 """The model being served, loaded from the registry and swapped whole on reload."""
 
+import json
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from ..champion import LoadedModel, ScoringRegistry, load_version, scoring_registry
 from ..config import Settings
+from ..drift_bins import REFERENCE_STATISTICS
 from ..errors import NoChampionError
+from ..tracking import Version
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +22,9 @@ class ModelHolder:
     def __init__(
         self,
         settings: Settings,
-        on_load: Callable[[LoadedModel], None] = lambda model: None,
+        on_load: Callable[[LoadedModel, dict[str, Any] | None], None] = (
+            lambda model, reference: None
+        ),
     ) -> None:
         self.settings = settings
         self.on_load = on_load
@@ -46,8 +52,9 @@ class ModelHolder:
                 if self.model is not None and self.model.version == champion.number:
                     self.last_error = None
                     return False
-                self.model = load_version(self.registry, champion)
-                self.on_load(self.model)
+                model = load_version(self.registry, champion)
+                self.on_load(model, self.reference(champion))
+                self.model = model
             # Whatever went wrong, the model already loaded (if any) keeps serving.
             except Exception as error:
                 self.last_error = str(error)
@@ -56,3 +63,13 @@ class ModelHolder:
                 return False
             self.last_error = None
             return True
+
+    def reference(self, champion: Version) -> dict[str, Any] | None:
+        """The training reference drift is measured against, or None: runs from before
+        it was logged have none, and failing to read it must not keep a model out."""
+        try:
+            document = self.registry.download(champion, REFERENCE_STATISTICS)
+            return None if document is None else dict(json.loads(document))
+        except Exception as error:
+            logger.warning("no drift metrics: could not read the reference: %s", error)
+            return None

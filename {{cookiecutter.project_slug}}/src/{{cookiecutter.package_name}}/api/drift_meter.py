@@ -1,0 +1,104 @@
+"""Served rows counted into the bins of the champion's training reference.
+
+The counts and the reference's shares are Prometheus metrics; the recording rules in
+``monitoring/rules.yml`` turn them into each column's PSI over a window, the same PSI
+the ``drift`` command computes from the prediction log.
+"""
+
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..drift_bins import PREDICTION, bin_counts, reference_bins, value_edges
+from ..outputs import Predictions
+from ..schema import CATEGORICAL
+from .metrics import ServiceMetrics
+
+# Requests are queued and counted in batches: counting every request alone would cost
+# it more than its metrics do. A batch is counted at this many requests, after this
+# many seconds, and at each scrape of /metrics.
+BATCH_REQUESTS = 1024
+BATCH_INTERVAL_S = 5.0
+
+Served = tuple[int, Sequence[Mapping[str, Any]], Predictions]
+
+
+class DriftMeter:
+    """Counts the rows of each scored request in the reference's bins, by version."""
+
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        self.metrics = metrics
+        self._queue: deque[Served] = deque()
+        self._lock = threading.Lock()
+        self._version: int | None = None  # the version whose reference is loaded
+        self._edges: dict[str, list[float]] = {}  # of the columns counted by value
+        self._columns: set[str] = set()
+        self._due = time.monotonic() + BATCH_INTERVAL_S
+
+    def load(self, version: int, reference: dict[str, Any] | None) -> None:
+        """Count in ``version``'s bins from now on (in none without a reference)."""
+        with self._lock:
+            self._count_queued()
+            self._version = None if reference is None else version
+            if reference is None:
+                return
+            self._edges = value_edges(reference)
+            bins_of = reference_bins(reference)
+            self._columns = set(bins_of)
+            label = str(version)
+            for column, bins in bins_of.items():
+                for name, share in bins.items():
+                    self.metrics.drift_reference.labels(label, column, name).set(share)
+                    # Every bin is exported from the start, at 0 until a row lands in
+                    # it: an empty bin counts in the PSI as much as a full one.
+                    self.metrics.drift_rows.labels(label, column, name)
+
+    def observe(
+        self, version: int, rows: Sequence[Mapping[str, Any]], predictions: Predictions
+    ) -> None:
+        """Queue one request's rows and predictions; count the queue when it is due."""
+        self._queue.append((version, rows, predictions))
+        if len(self._queue) >= BATCH_REQUESTS or time.monotonic() >= self._due:
+            self.count()
+
+    def count(self) -> None:
+        """Count every queued request now."""
+        with self._lock:
+            self._count_queued()
+
+    def _count_queued(self) -> None:
+        self._due = time.monotonic() + BATCH_INTERVAL_S
+        served = []
+        while self._queue:
+            served.append(self._queue.popleft())
+        # Rows scored by another version than the loaded reference's (around a reload)
+        # have no bins to count in.
+        served = [entry for entry in served if entry[0] == self._version]
+        if not served or self._version is None:
+            return
+        rows = [row for _, request_rows, _ in served for row in request_rows]
+        labels = np.concatenate([predictions.labels for _, _, predictions in served])
+        counts: dict[str, dict[str, int]] = {}
+        for column, edges in self._edges.items():
+            values = (
+                labels.astype(np.float64)
+                if column == PREDICTION
+                else np.array([row.get(column) for row in rows], dtype=np.float64)
+            )
+            counts[column] = {
+                str(i): n for i, n in enumerate(bin_counts(values, edges))
+            }
+        for column in CATEGORICAL:
+            present = (row.get(column) for row in rows)
+            counts[column] = Counter(str(v) for v in present if v is not None)
+        if PREDICTION in self._columns and PREDICTION not in counts:
+            counts[PREDICTION] = Counter(map(str, labels.tolist()))
+        version = str(self._version)
+        for column, by_bin in counts.items():
+            for name, count in by_bin.items():
+                if count:
+                    self.metrics.drift_rows.labels(version, column, name).inc(count)
