@@ -270,6 +270,8 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
     if answers["include_api"] and answers["include_docker"]:
         files |= {f"k8s/{name}.yaml" for name in KUBERNETES_MANIFESTS}
         files |= {"k8s/kserve/inferenceservice.yaml"}
+        files |= {"k8s/monitoring/servicemonitor.yaml"}
+        files |= {"k8s/monitoring/prometheusrule.yaml"}
     if answers["include_github_actions"]:
         files |= {".github/dependabot.yml"}
         files |= {

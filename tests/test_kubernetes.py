@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import gzip
 import json
 import re
@@ -31,12 +32,23 @@ ROWS = [r for r in option_rows() if r["include_api"] and r["include_docker"]]
 OLDEST_KUBERNETES = "1.27"
 # Settings that are secrets: they come from the Secret, never from the ConfigMap.
 SECRET_SETTINGS = {"API_KEY", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"}
-# The openAPIV3Schema of KServe's InferenceService CRD, v1beta1, as published in
-# kserve/kserve v0.20.0 (config/crd/full/serving.kserve.io_inferenceservices.yaml).
-KSERVE_SCHEMA = (
-    Path(__file__).parent / "schemas" / "kserve-v0.20.0-inferenceservice.json.gz"
-)
+# Each custom resource's kind, and the openAPIV3Schema of its CRD, as published:
+CRD_SCHEMAS = {
+    # v1beta1, in kserve/kserve v0.20.0
+    # (config/crd/full/serving.kserve.io_inferenceservices.yaml).
+    "InferenceService": "kserve-v0.20.0-inferenceservice.json.gz",
+    # v1, in prometheus-operator/prometheus-operator v0.93.0
+    # (example/prometheus-operator-crd-full/monitoring.coreos.com_servicemonitors.yaml
+    # and monitoring.coreos.com_prometheusrules.yaml).
+    "ServiceMonitor": "prometheus-operator-v0.93.0-servicemonitor.json.gz",
+    "PrometheusRule": "prometheus-operator-v0.93.0-prometheusrule.json.gz",
+}
+SCHEMAS = Path(__file__).parent / "schemas"
 INFERENCE_SERVICE = "k8s/kserve/inferenceservice.yaml"
+SERVICE_MONITOR = "k8s/monitoring/servicemonitor.yaml"
+PROMETHEUS_RULE = "k8s/monitoring/prometheusrule.yaml"
+# A slug that YAML reads as a boolean wherever a name is left unquoted.
+SLUG_YES = {**ROWS[0], "project_name": "Yes", "project_slug": "yes"}
 
 
 def release(version: str) -> tuple[int, ...]:
@@ -164,11 +176,7 @@ def env_entries(pod: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield container["name"], entry
 
 
-@pytest.mark.parametrize(
-    "row",
-    [*ROWS, {**ROWS[0], "project_name": "Yes", "project_slug": "yes"}],
-    ids=[*map(row_id, ROWS), "slug-yes"],
-)
+@pytest.mark.parametrize("row", [*ROWS, SLUG_YES], ids=[*map(row_id, ROWS), "slug-yes"])
 def test_manifests_pass_kubernetes_validate_strict(
     bake: Bake, row: dict[str, Any]
 ) -> None:
@@ -179,9 +187,15 @@ def test_manifests_pass_kubernetes_validate_strict(
         p.relative_to(project).as_posix() for p in (project / "k8s").iterdir()
     )
     versions = supported_versions()
-    # k8s/kserve/ is the alternative to the plain Deployment, outside `kubectl apply -f k8s/`.
+    # Outside `kubectl apply -f k8s/`, and kinds kubernetes-validate does not know (their
+    # CRDs' schemas check them below): k8s/kserve/, the alternative to the plain
+    # Deployment, and k8s/monitoring/, for clusters that run Prometheus Operator.
     assert files == sorted(
-        [*(f"k8s/{name}.yaml" for name in KUBERNETES_MANIFESTS), "k8s/kserve"]
+        [
+            *(f"k8s/{name}.yaml" for name in KUBERNETES_MANIFESTS),
+            "k8s/kserve",
+            "k8s/monitoring",
+        ]
     )
 
     args = [str(BIN / "kubernetes-validate"), "--strict"]
@@ -371,16 +385,20 @@ def strict(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-@pytest.fixture(scope="module")
-def kserve_validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(gzip.decompress(KSERVE_SCHEMA.read_bytes()))
+@functools.cache
+def crd_validator(kind: str) -> jsonschema.protocols.Validator:
+    """The strict check of a custom resource of this kind (a key of CRD_SCHEMAS)."""
+    schema = json.loads(gzip.decompress((SCHEMAS / CRD_SCHEMAS[kind]).read_bytes()))
     return jsonschema.Draft7Validator(strict(schema))
 
 
-def load_inference_service(project: Path) -> dict[str, Any]:
-    service = yaml.safe_load((project / INFERENCE_SERVICE).read_text(encoding="utf-8"))
-    assert isinstance(service, dict)
-    return service
+def load_resource(project: Path, manifest: str) -> dict[str, Any]:
+    """The one resource of a manifest outside load_manifests' k8s/*.yaml."""
+    documents = list(
+        yaml.safe_load_all((project / manifest).read_text(encoding="utf-8"))
+    )
+    assert len(documents) == 1 and isinstance(documents[0], dict), manifest
+    return documents[0]
 
 
 def schema_errors(
@@ -392,29 +410,24 @@ def schema_errors(
     ]
 
 
-@pytest.mark.parametrize(
-    "row",
-    [ROWS[0], {**ROWS[0], "project_name": "Yes", "project_slug": "yes"}],
-    ids=[row_id(ROWS[0]), "slug-yes"],
-)
+@pytest.mark.parametrize("row", [ROWS[0], SLUG_YES], ids=[row_id(ROWS[0]), "slug-yes"])
 def test_the_inference_service_is_valid_for_kserve(
-    bake: Bake, row: dict[str, Any], kserve_validator: jsonschema.protocols.Validator
+    bake: Bake, row: dict[str, Any]
 ) -> None:
     project = bake(**row)
-    service = load_inference_service(project)
+    service = load_resource(project, INFERENCE_SERVICE)
 
     assert service["apiVersion"] == "serving.kserve.io/v1beta1"
     assert service["kind"] == "InferenceService"
     deployment = load_manifests(project)["Deployment"]
     assert service["metadata"]["name"] == deployment["metadata"]["name"]
-    assert schema_errors(kserve_validator, service) == []
+    assert schema_errors(crd_validator("InferenceService"), service) == []
 
 
-def test_the_kserve_check_refuses_what_kserve_would(
-    bake: Bake, kserve_validator: jsonschema.protocols.Validator
-) -> None:
+def test_the_kserve_check_refuses_what_kserve_would(bake: Bake) -> None:
     """The check can fail: an unknown field, a wrong type and a value out of an enum."""
-    service = load_inference_service(bake(**ROWS[0]))
+    kserve_validator = crd_validator("InferenceService")
+    service = load_resource(bake(**ROWS[0]), INFERENCE_SERVICE)
     typo = copy.deepcopy(service)
     typo["spec"]["predictor"]["minReplica"] = typo["spec"]["predictor"].pop(
         "minReplicas"
@@ -443,7 +456,7 @@ def test_the_inference_service_runs_the_deployments_pods(
     settings and labels, and the HPA's scaling, under KServe's names for them."""
     project = bake(**row)
     resources = load_manifests(project)
-    service = load_inference_service(project)
+    service = load_resource(project, INFERENCE_SERVICE)
     template = resources["Deployment"]["spec"]["template"]
     pod = copy.deepcopy(template["spec"])
     predictor = copy.deepcopy(service["spec"]["predictor"])
@@ -475,3 +488,110 @@ def test_the_inference_service_runs_the_deployments_pods(
     # A plain Deployment behind it: no Knative or service mesh to install.
     annotations = service["metadata"]["annotations"]
     assert annotations["serving.kserve.io/deploymentMode"] == "Standard"
+
+
+@pytest.mark.parametrize("row", [*ROWS, SLUG_YES], ids=[*map(row_id, ROWS), "slug-yes"])
+def test_the_monitoring_resources_are_valid_for_prometheus_operator(
+    bake: Bake, row: dict[str, Any]
+) -> None:
+    project = bake(**row)
+
+    for manifest, kind in (
+        (SERVICE_MONITOR, "ServiceMonitor"),
+        (PROMETHEUS_RULE, "PrometheusRule"),
+    ):
+        resource = load_resource(project, manifest)
+        assert resource["apiVersion"] == "monitoring.coreos.com/v1", manifest
+        assert resource["kind"] == kind, manifest
+        assert resource["metadata"]["name"] == project.name, manifest
+        assert schema_errors(crd_validator(kind), resource) == [], manifest
+
+
+@pytest.mark.parametrize("row", [*ROWS, SLUG_YES], ids=[*map(row_id, ROWS), "slug-yes"])
+def test_the_service_monitor_scrapes_what_the_rules_watch(
+    bake: Bake, row: dict[str, Any]
+) -> None:
+    """The PrometheusRule is monitoring/rules.yml; the ServiceMonitor scrapes the API's
+    Service at /metrics, under the job label (the Service's name) those rules select."""
+    project = bake(**row)
+    slug = project.name
+    package = json.loads((project / ".cookiecutter.json").read_text("utf-8"))[
+        "package_name"
+    ]
+    service = load_manifests(project)["Service"]
+    monitor = load_resource(project, SERVICE_MONITOR)["spec"]
+    rule = load_resource(project, PROMETHEUS_RULE)["spec"]
+    rules = yaml.safe_load((project / "monitoring/rules.yml").read_text("utf-8"))
+
+    assert rule == {"groups": rules["groups"]}
+    assert list(monitor["selector"]) == ["matchLabels"]
+    assert matches(monitor["selector"]["matchLabels"], service["metadata"]["labels"])
+    assert "namespaceSelector" not in monitor  # the Service is in the same namespace
+    (endpoint,) = monitor["endpoints"]
+    assert endpoint["port"] in {port["name"] for port in service["spec"]["ports"]}
+    assert endpoint["path"] == "/metrics"
+    # Prometheus sends no API key: the route must be an open one.
+    routes = get_routes(project, package)
+    assert routes["/metrics"] in open_routers(project, package)
+    # Without a jobLabel, the operator names the job after the Service.
+    assert "jobLabel" not in monitor
+    assert service["metadata"]["name"] == slug
+    alerts = {
+        r["alert"]: r
+        for group in rules["groups"]
+        for r in group["rules"]
+        if "alert" in r
+    }
+    assert f'up{{job="{slug}"}}' in alerts["NoReadyReplica"]["expr"]
+    assert alerts["NoReadyReplica"]["labels"]["job"] == slug
+    selected = {
+        job
+        for group in rules["groups"]
+        for r in group["rules"]
+        for job in re.findall(r'\bjob="([^"]*)"', r["expr"])
+    }
+    assert selected == {slug}
+
+
+def test_the_prometheus_operator_check_refuses_what_the_operator_would(
+    bake: Bake,
+) -> None:
+    """The check can fail: unknown fields, wrong types, a duration without its unit."""
+    project = bake(**ROWS[0])
+    monitor = load_resource(project, SERVICE_MONITOR)
+    rule = load_resource(project, PROMETHEUS_RULE)
+
+    def errors(kind: str, resource: dict[str, Any], change: Any) -> str:
+        changed = copy.deepcopy(resource)
+        change(changed["spec"])
+        return "\n".join(schema_errors(crd_validator(kind), changed))
+
+    def typo(spec: dict[str, Any]) -> None:
+        spec["endpoints"][0]["intervall"] = spec["endpoints"][0].pop("interval")
+
+    assert "'intervall' was unexpected" in errors("ServiceMonitor", monitor, typo)
+    assert "spec.endpoints.0.interval: 15 is not of type 'string'" in errors(
+        "ServiceMonitor",
+        monitor,
+        lambda spec: spec["endpoints"][0].update(interval=15),
+    )
+    assert "spec.endpoints.0.interval: '15' does not match" in errors(
+        "ServiceMonitor",
+        monitor,
+        lambda spec: spec["endpoints"][0].update(interval="15"),
+    )
+    assert "spec.endpoints: {} is not of type 'array'" in errors(
+        "ServiceMonitor", monitor, lambda spec: spec.update(endpoints={})
+    )
+    # Prometheus's own key for a group's period is interval.
+    assert "'evaluation_interval' was unexpected" in errors(
+        "PrometheusRule",
+        rule,
+        lambda spec: spec["groups"][0].update(evaluation_interval="1m"),
+    )
+    # What an unquoted `job: yes` would be.
+    assert "labels.job: True is not of type 'string'" in errors(
+        "PrometheusRule",
+        rule,
+        lambda spec: spec["groups"][1]["rules"][0]["labels"].update(job=True),
+    )
