@@ -18,7 +18,13 @@ ANSWERS: dict[str, Any] = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # Paths owned by each option, removed when the option is off. "{package}" is the package name.
 OPTIONAL_PATHS: dict[str, tuple[str, ...]] = {
-    "include_api": ("src/{package}/api", "tests/api", "k8s"),
+    "include_api": (
+        "src/{package}/api",
+        "tests/api",
+        "k8s",
+        "monitoring",
+        "docs/monitoring.md",
+    ),
     "include_docker": (
         "Dockerfile",
         ".dockerignore",

@@ -22,8 +22,9 @@ from typing import Any
 
 import yaml
 
-# Unrendered Jinja: "{{" not preceded by "$" (GitHub's own expressions), "{%", "%}" or "{#".
-LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#")
+# Unrendered Jinja: "{{", "{%", "%}" or "{#". Not GitHub's own expressions ("${{"),
+# Prometheus' alert templates ("{{ $labels.job }}") or Grafana's legends ("{{route}}").
+LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{(?! ?\$)(?![a-z_]+\}\})|\{%|%\}|\{#")
 BIN = Path(sys.executable).parent
 # The uv binary itself, from the template's environment: the pyenv shim in front of a
 # pip-installed uv fails in a folder whose .python-version names another Python.

@@ -173,6 +173,7 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
                 "contract",
                 "dask_scoring",
                 "data",
+                "drift_bins",
                 "errors",
                 "evaluation",
                 "infer",
@@ -237,6 +238,7 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
             "__init__",
             "app",
             "deps",
+            "drift_meter",
             "error_forms",
             "invalid_request",
             "metrics",
@@ -263,6 +265,18 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
             "tests/api/test_metrics.py",
             "tests/api/test_schemathesis.py",
             "tests/api/test_server.py",
+        }
+        files |= {
+            "docs/monitoring.md",
+            "monitoring/prometheus.yml",
+            "monitoring/rules.yml",
+            "monitoring/rules_test.yml",
+            "monitoring/rules_test_days.yml",
+            "monitoring/grafana/dashboard.json",
+            "monitoring/grafana/dashboards.yml",
+            "monitoring/grafana/datasources.yml",
+            "tests/api/test_alert_rules.py",
+            "tests/api/test_prometheus.py",
         }
     if answers["include_docker"]:
         files |= {"Dockerfile", ".dockerignore", "docker-compose.yml"}

@@ -56,6 +56,13 @@ REPORT_ROWS = [
     )
     for feast in (False, True)
 ]
+# The rows whose projects also run their monitoring tests (promtool, and a real
+# Prometheus scraping a real server): one per task, since the drift bins of the
+# predictions differ by task; the rules and the dashboard are the same in every row.
+PROMETHEUS_ROWS = [
+    row_id(next(r for r in ROWS if r["include_api"] and r["task"] == task))
+    for task in ("binary", "multiclass", "regression")
+]
 
 
 def serve_and_predict(project: Path) -> dict[str, Any]:
@@ -98,14 +105,16 @@ def test_baked_project_passes_its_own_checks(bake: Bake, row: dict[str, Any]) ->
     # Left out here: the tests that start a real mlflow server (they run once, in the
     # wheel's project below), and the DVC pipeline's without git (once, in
     # test_pipelines.py): the same code in every row, and 20 s or more each on CI's two
-    # cores; and the drift report's, which need Evidently's environment (below). pytest
-    # refuses a marker a project does not declare, so each is named only where the
-    # project has it.
+    # cores; the drift report's, which need Evidently's environment (below); and the
+    # monitoring tests but in PROMETHEUS_ROWS. pytest refuses a marker a project does
+    # not declare, so each is named only where the project has it.
     marks = ["not tracking_server"]
     if row["include_dvc"] and not row["init_git"]:
         marks.append("not dvc")
     if row["include_drift_report"]:
         marks.append("not report")
+    if row["include_api"] and row_id(row) not in PROMETHEUS_ROWS:
+        marks.append("not prometheus")
     must(["uv", "run", "pytest", *PYTEST, "-m", " and ".join(marks)], project)
     if row["include_drift_report"]:
         # What the image installs (uv sync --no-dev) has no Evidently in it...

@@ -176,6 +176,8 @@ def test_paths_to_remove_covers_every_option(post_gen: ModuleType) -> None:
     assert removed == {
         "src/churn_predictor/api",
         "tests/api",
+        "monitoring",
+        "docs/monitoring.md",
         "Dockerfile",
         ".dockerignore",
         "docker",

@@ -50,7 +50,8 @@ class _RotatingFile(logging.handlers.RotatingFileHandler):
         super().__init__(path, **options)
         self.on_error = on_error
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+    # logging's own name for it, camel case and all.
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
         self.on_error()
         super().handleError(record)
 

@@ -15,7 +15,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from {{ cookiecutter.package_name }}.api import create_app
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.drift_bins import REFERENCE_STATISTICS
-from {{ cookiecutter.package_name }}.monitoring import drift, population_stability
+from {{ cookiecutter.package_name }}.monitoring import (
+    drift,
+    population_stability,
+)
 from {{ cookiecutter.package_name }}.registry import Registry
 from {{ cookiecutter.package_name }}.sample import make_sample
 from {{ cookiecutter.package_name }}.schema import FEATURE_NAMES, TASK
