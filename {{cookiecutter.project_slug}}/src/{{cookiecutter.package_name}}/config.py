@@ -237,7 +237,7 @@ class Settings(BaseSettings):
     prediction_log_max_bytes: PositiveInt = 50_000_000
     prediction_log_backup_count: PositiveInt = 5
     prediction_log_sample_rows: NonNegativeInt = Field(
-        10, description="inputs logged per request, for drift checks"
+        10, description="inputs kept per request for drift (the log, /metrics)"
     )
 {%- endif %}
 

@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Before MLflow (serving from a local store imports it) or onnxruntime start.
     export_mlflow_environment(settings)
     service_metrics = ServiceMetrics(settings.prometheus_multiproc_dir)
-    drift_meter = DriftMeter(service_metrics)
+    drift_meter = DriftMeter(service_metrics, settings.prediction_log_sample_rows)
 
     def loaded(model: LoadedModel, reference: dict[str, Any] | None) -> None:
         service_metrics.model_loaded(model.version, model.trained_at)
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.info("API %s starting", __version__)
         prediction_log.start()
+        drift_meter.start()
 {%- if cookiecutter.include_feature_store %}
         # Feast takes seconds to import: the store opens beside the model.
         await asyncio.gather(
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await poller
         prediction_log.close()
+        drift_meter.close()
         service_metrics.worker_stopped()
         logger.info("API stopping")
 

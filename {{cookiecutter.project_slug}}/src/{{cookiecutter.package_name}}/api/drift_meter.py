@@ -1,12 +1,14 @@
 """Served rows counted into the bins of the champion's training reference.
 
 The counts and the reference's shares are Prometheus metrics; the recording rules in
-``monitoring/rules.yml`` turn them into each column's PSI over a window, the same PSI
-the ``drift`` command computes from the prediction log.
+``monitoring/rules.yml`` turn them into each column's PSI over a window. The rows are
+the ones the prediction log keeps (the first ``prediction_log_sample_rows`` inputs of
+each request, and every prediction), so the PSI is the one the ``drift`` command
+computes from that log.
 """
 
+import logging
 import threading
-import time
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,11 +20,11 @@ from ..outputs import Predictions
 from ..schema import CATEGORICAL
 from .metrics import ServiceMetrics
 
-# Requests are queued and counted in batches: counting every request alone would cost
-# it more than its metrics do. A batch is counted at this many requests, after this
-# many seconds, and at each scrape of /metrics.
-BATCH_REQUESTS = 1024
-BATCH_INTERVAL_S = 5.0
+logger = logging.getLogger(__name__)
+
+# Requests are queued, and a thread counts what has queued this often (and /metrics
+# before it answers): counting on the request would cost it more than its metrics do.
+COUNT_INTERVAL_S = 1.0
 
 Served = tuple[int, Sequence[Mapping[str, Any]], Predictions]
 
@@ -30,14 +32,33 @@ Served = tuple[int, Sequence[Mapping[str, Any]], Predictions]
 class DriftMeter:
     """Counts the rows of each scored request in the reference's bins, by version."""
 
-    def __init__(self, metrics: ServiceMetrics) -> None:
+    def __init__(self, metrics: ServiceMetrics, sample_rows: int) -> None:
         self.metrics = metrics
+        self.sample_rows = sample_rows
         self._queue: deque[Served] = deque()
         self._lock = threading.Lock()
         self._version: int | None = None  # the version whose reference is loaded
         self._edges: dict[str, list[float]] = {}  # of the columns counted by value
         self._columns: set[str] = set()
-        self._due = time.monotonic() + BATCH_INTERVAL_S
+        self._stop = threading.Event()
+        self._counter: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread that counts the queue."""
+        if self._counter is None:
+            self._stop.clear()
+            self._counter = threading.Thread(
+                target=self._count_until_stopped, name="drift-meter", daemon=True
+            )
+            self._counter.start()
+
+    def close(self) -> None:
+        """Count what is queued, and stop the thread."""
+        if self._counter is not None:
+            self._stop.set()
+            self._counter.join()
+            self._counter = None
+        self.count()
 
     def load(self, version: int, reference: dict[str, Any] | None) -> None:
         """Count in ``version``'s bins from now on (in none without a reference)."""
@@ -60,18 +81,23 @@ class DriftMeter:
     def observe(
         self, version: int, rows: Sequence[Mapping[str, Any]], predictions: Predictions
     ) -> None:
-        """Queue one request's rows and predictions; count the queue when it is due."""
-        self._queue.append((version, rows, predictions))
-        if len(self._queue) >= BATCH_REQUESTS or time.monotonic() >= self._due:
-            self.count()
+        """Queue one request's rows (the sample the log keeps) and predictions."""
+        # deque.append is atomic: no lock on the request.
+        self._queue.append((version, rows[: self.sample_rows], predictions))
 
     def count(self) -> None:
         """Count every queued request now."""
         with self._lock:
             self._count_queued()
 
+    def _count_until_stopped(self) -> None:
+        while not self._stop.wait(COUNT_INTERVAL_S):
+            try:
+                self.count()
+            except Exception:  # a bad row must not stop the counting for good
+                logger.exception("drift meter: could not count served rows")
+
     def _count_queued(self) -> None:
-        self._due = time.monotonic() + BATCH_INTERVAL_S
         served = []
         while self._queue:
             served.append(self._queue.popleft())

@@ -107,24 +107,33 @@ def psi_from_metrics(found: Samples, version: str) -> dict[str, float]:
 
 
 def test_drift_metrics_give_the_psi_of_the_drift_command(
-    client: TestClient, api_settings: Settings
+    api_settings: Settings,
 ) -> None:
     """The bins, counts and shares /metrics exports make, by the rules' formula, the
-    same PSI per column as ``drift`` on the same rows: across protocols and batches."""
-    rows = served_rows(300, seed=21)
-    labels: list[Any] = []
-    for start in range(0, len(rows), 100):
-        chunk = rows[start : start + 100]
-        answer = client.post("/predict", json={"instances": chunk})
-        assert answer.status_code == 200, answer.text
-        labels += [p["prediction"] for p in answer.json()["predictions"]]
+    PSI per column that ``drift`` computes from the prediction log of the same
+    requests: its sample of each request's inputs, and every prediction."""
+    with TestClient(create_app(api_settings)) as client:
+        rows = served_rows(300, seed=21)
+        for size in (1, 100, 150, 49):
+            chunk, rows = rows[:size], rows[size:]
+            answer = client.post("/predict", json={"instances": chunk})
+            assert answer.status_code == 200, answer.text
+        from_metrics = psi_from_metrics(samples(client.get("/metrics").text), "1")
+    # Out of the app, the log is written whole.
+    assert api_settings.prediction_log_path is not None
+    log = [
+        json.loads(line)
+        for line in api_settings.prediction_log_path.read_text("utf-8").splitlines()
+    ]
+    inputs = pd.DataFrame([row for entry in log for row in entry["inputs"]])
+    predictions = [label for entry in log for label in entry["predictions"]]
     registry = Registry(api_settings)
     document = registry.download(registry.require_champion(), REFERENCE_STATISTICS)
     assert document is not None
 
-    from_metrics = psi_from_metrics(samples(client.get("/metrics").text), "1")
-    expected = drift(json.loads(document), pd.DataFrame(rows), labels)
+    expected = drift(json.loads(document), inputs, predictions)
 
+    assert len(inputs) == 1 + 3 * api_settings.prediction_log_sample_rows
     assert from_metrics.keys() == expected.keys()
     for column, psi in expected.items():
         assert from_metrics[column] == pytest.approx(psi, rel=1e-9, abs=1e-12), column
