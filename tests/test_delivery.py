@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from jsonschema.validators import Draft7Validator
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
 
-from tests.checks import BIN, run
+from tests.checks import BIN, UV, interpreter, must, run
 from tests.conftest import Bake
 from tests.matrix import option_rows, row_id
 
@@ -66,6 +74,85 @@ def test_workflows_follow_the_house_rules(bake: Bake, row: dict[str, Any]) -> No
     versions = ci["jobs"]["check"]["strategy"]["matrix"]["python"]
     assert versions[0] == row["python_version"]
     assert ("docker build" in str(ci)) == row["include_docker"]
+
+
+@pytest.mark.parametrize(
+    "row", [r for r in ROWS if r["include_github_actions"]], ids=row_id
+)
+def test_sbom_of_the_ci_step_is_cyclonedx_of_the_runtime_packages_only(
+    bake: Bake, row: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The supply-chain job's SBOM, made here by the job's own step from a uv.lock.
+
+    The audit beside it asks PyPI for advisories, so only GitHub runs that one.
+    """
+    # Each of the SBOM's ~2,000 file URLs is an iri-reference, which jsonschema checks
+    # with rfc3987-syntax's parser at 0.2 s apiece; a URI reference (ASCII, stricter)
+    # takes rfc3986-validator's regex, microseconds.
+    checkers = Draft7Validator.FORMAT_CHECKER.checkers
+    monkeypatch.setitem(checkers, "iri-reference", checkers["uri-reference"])
+    project = bake(**row)
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text("utf-8"))
+    steps = workflow["jobs"]["supply-chain"]["steps"]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert "make audit" in runs
+    make_sbom = next(command for command in runs if "sbom" in command)
+    upload = next(
+        step for step in steps if step.get("uses", "").startswith("actions/upload-")
+    )
+
+    # The uv.lock that `make setup` writes and the team commits.
+    must(
+        [UV, "lock", "--quiet", "--python", interpreter(row["python_version"])], project
+    )
+    must(shlex.split(make_sbom), project, timeout=120)
+
+    text = (project / upload["with"]["path"]).read_text(encoding="utf-8")
+    assert JsonStrictValidator(SchemaVersion.V1_5).validate_str(text) is None
+    sbom = json.loads(text)
+    assert sbom["metadata"]["component"]["name"] == project.name
+    listed = {canonicalize_name(c["name"]) for c in sbom["components"]}
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
+    runtime = {
+        canonicalize_name(Requirement(line).name)
+        for line in pyproject["project"]["dependencies"]
+    }
+    lock = tomllib.loads((project / "uv.lock").read_text("utf-8"))
+
+    assert {"onnxruntime", "pydantic"} <= runtime
+    assert ("fastapi" in runtime) == row["include_api"]
+    assert listed == runtime_closure(lock, project.name)  # every platform's
+    assert runtime <= listed
+    assert not {"pytest", "black", "ruff", "pre-commit", "dvc", "evidently"} & listed
+    assert not {"lightgbm", "optuna", "onnxmltools"} & listed  # extras, left out too
+
+
+def runtime_closure(lock: dict[str, Any], project: str) -> set[NormalizedName]:
+    """The names ``project`` needs in uv.lock: its dependencies, theirs, and the extras
+    they ask for; no dependency group and no extra of the project's own."""
+    packages: dict[str, list[dict[str, Any]]] = {}
+    for package in lock["package"]:  # a name may come in several versions (markers)
+        packages.setdefault(package["name"], []).append(package)
+    seen: set[tuple[str, str]] = set()
+    todo = [(project, "")]  # (name, "" for its dependencies or one of its extras)
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        name, extra = node
+        for package in packages[name]:
+            edges = (
+                package.get("optional-dependencies", {}).get(extra, [])
+                if extra
+                else package.get("dependencies", [])
+            )
+            todo += [
+                (edge["name"], wanted)
+                for edge in edges
+                for wanted in ["", *edge.get("extra", [])]
+            ]
+    return {canonicalize_name(name) for name, _ in seen} - {project}
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["include_docker"]], ids=row_id)
