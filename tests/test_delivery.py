@@ -184,10 +184,11 @@ def test_compose_file_wires_the_team_stack(bake: Bake, row: dict[str, Any]) -> N
     services = yaml.safe_load((project / "docker-compose.yml").read_text("utf-8"))[
         "services"
     ]
+    monitoring = {"prometheus", "grafana"} if row["include_api"] else set()
     expected = {"postgres", "mlflow", "train"} | (
         {"api"} if row["include_api"] else set()
     )
-    assert set(services) == expected
+    assert set(services) == expected | monitoring
     assert "healthcheck" in services["postgres"]
     assert services["mlflow"]["depends_on"] == {
         "postgres": {"condition": "service_healthy"}
@@ -208,6 +209,20 @@ def test_compose_file_wires_the_team_stack(bake: Bake, row: dict[str, Any]) -> N
     assert all(
         p.startswith("127.0.0.1:") for p in published
     )  # nothing on all interfaces
+    for name in monitoring:  # out of the default `up`, and fed the project's files
+        assert services[name]["profiles"] == ["monitoring"]
+        for volume in services[name]["volumes"]:
+            source = volume.split(":")[0]
+            assert not source.startswith("./") or (project / source).is_file(), volume
+    if monitoring:
+        scrape = yaml.safe_load((project / "monitoring/prometheus.yml").read_text())
+        (job,) = scrape["scrape_configs"]
+        assert job["job_name"] == project.name  # what the rules and dashboard select
+        assert job["static_configs"] == [{"targets": ["api:8000"]}]
+        sources = yaml.safe_load(
+            (project / "monitoring/grafana/datasources.yml").read_text()
+        )
+        assert sources["datasources"][0]["url"] == "http://prometheus:9090"
 
 
 def test_telemetry_is_off_wherever_the_project_runs(bake: Bake) -> None:
@@ -237,6 +252,12 @@ def test_telemetry_is_off_wherever_the_project_runs(bake: Bake) -> None:
         for name in names:
             value = services[service]["environment"][name]
             assert value == f"${{{name}:-{switches[name]}}}", (service, name)
+    grafana = services["grafana"]["environment"]  # usage reporting, update checks
+    assert {k: v for k, v in grafana.items() if k.startswith("GF_ANALYTICS_")} == {
+        "GF_ANALYTICS_REPORTING_ENABLED": "false",
+        "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
+        "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES": "false",
+    }
     for workflow in ("ci.yml", "retrain.yml"):
         document = yaml.safe_load(text(f".github/workflows/{workflow}"))
         assert switches.items() <= document["env"].items(), workflow
