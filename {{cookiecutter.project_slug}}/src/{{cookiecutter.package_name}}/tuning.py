@@ -114,7 +114,10 @@ def open_storage(url: str) -> "optuna.storages.RDBStorage":
                 return optuna.storages.RDBStorage(
                     url, heartbeat_interval=30, grace_period=120
                 )
-        except sqlalchemy.exc.IntegrityError as error:
+        except (
+            sqlalchemy.exc.IntegrityError,
+            sqlalchemy.exc.ProgrammingError,  # PostgreSQL: relation already exists
+        ) as error:
             # Two processes made the tables of a new database at once: the other won.
             tries -= 1
             if not tries:
