@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..drift_bins import PREDICTION, bin_counts, reference_bins, value_edges
-from ..outputs import Predictions
+from ..outputs import Predictions, counted
 from ..schema import CATEGORICAL
 from .metrics import ServiceMetrics
 
@@ -104,7 +104,7 @@ class DriftMeter:
         # Rows scored by another version than the loaded reference's (around a reload)
         # have no bins to count in.
         served = [entry for entry in served if entry[0] == self._version]
-        if not served or self._version is None:
+        if not served:  # nothing queued, or no reference loaded
             return
         rows = [row for _, request_rows, _ in served for row in request_rows]
         labels = np.concatenate([predictions.labels for _, _, predictions in served])
@@ -122,7 +122,10 @@ class DriftMeter:
             present = (row.get(column) for row in rows)
             counts[column] = Counter(str(v) for v in present if v is not None)
         if PREDICTION in self._columns and PREDICTION not in counts:
-            counts[PREDICTION] = Counter(map(str, labels.tolist()))
+            classes: Counter[str] = Counter()
+            for _, _, predictions in served:  # by label as text, as the metrics count
+                classes.update(counted(predictions))
+            counts[PREDICTION] = classes
         version = str(self._version)
         for column, by_bin in counts.items():
             for name, count in by_bin.items():
