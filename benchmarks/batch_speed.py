@@ -181,9 +181,10 @@ def sampling(sessions: tuple[int, ...]) -> Iterator[list[float]]:
 
 def measured(
     args: list[str], cwd: Path, env: dict[str, str], cluster: tuple[int, ...] = ()
-) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MB and stdout of one process; with ``cluster``
-    (session ids), the peak of those sessions' resident memory is added."""
+) -> tuple[float, float, float, str]:
+    """Wall seconds, peak resident MB and stdout of one process, and with ``cluster``
+    (session ids) the peak of those sessions' resident memory: (wall, MB, cluster MB,
+    stdout)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         with sampling(cluster) as samples:
             started = time.perf_counter()
@@ -196,7 +197,7 @@ def measured(
         if process.returncode != 0:
             raise RuntimeError(f"{' '.join(args)} failed:\n{err.read()[-3000:]}")
         # ru_maxrss is in KiB on Linux.
-        return wall, usage.ru_maxrss / 1024 + max(samples), out.read()
+        return wall, usage.ru_maxrss / 1024, max(samples), out.read()
 
 
 def best(
@@ -210,9 +211,9 @@ def best(
     """The fastest of ``REPEATS`` runs; its scoring time if the command printed one."""
     runs = []
     for _ in range(REPEATS):
-        wall, peak, stdout = measured(args, cwd, env, cluster)
+        wall, peak, cluster_peak, stdout = measured(args, cwd, env, cluster)
         scoring = json.loads(stdout)["seconds"] if stdout.strip() else None
-        runs.append(Run(name, rows, wall, scoring, peak))
+        runs.append(Run(name, rows, wall, scoring, peak + cluster_peak))
     return min(runs, key=lambda r: r.wall_s)
 
 

@@ -5,9 +5,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-{%- if cookiecutter.include_feature_store %}
-from typing import Any
-{%- endif %}
+from typing import TYPE_CHECKING{% if cookiecutter.include_feature_store %}, Any{% endif %}
 
 import pytest
 
@@ -26,6 +24,9 @@ from {{ cookiecutter.package_name }}.train import (
 )
 
 from .contract_cases import sample
+
+if TYPE_CHECKING:  # Dask is imported by the tests that use it: it is an extra
+    from distributed import Client, LocalCluster
 
 LOCAL_STORES = ("mlflow.db", "mlruns", "mlartifacts")
 {%- if cookiecutter.include_feature_store %}
@@ -110,6 +111,30 @@ def down(settings: Settings) -> Settings:
             "mlflow_http_timeout_s": 2,
         }
     )
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator["LocalCluster"]:
+    """Two worker processes for the session's Dask tests: starting them takes seconds."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        memory_limit="2GiB",
+    ) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def client(cluster: "LocalCluster") -> Iterator["Client"]:
+    """A client of the session's cluster (the API tests' ``client`` is another)."""
+    from distributed import Client
+
+    with Client(cluster) as client:
+        yield client
 
 
 @dataclass(frozen=True)

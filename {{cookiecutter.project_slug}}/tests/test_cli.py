@@ -143,20 +143,22 @@ def test_estimator_params_the_family_does_not_take_exit_1_naming_them(
     assert "ESTIMATOR_PARAMS={'leaves': 3} does not fit linear" in result.stderr
 
 
-def test_scheduler_without_the_dask_engine_is_refused() -> None:
-    result = runner.invoke(app, ["predict", "x.parquet", "--scheduler", "tcp://h:8786"])
+@pytest.mark.parametrize("command", [["predict", "x.parquet"], ["train"]])
+def test_scheduler_without_the_dask_engine_is_refused(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--scheduler", "tcp://h:8786"])
 
     assert result.exit_code == 2
     assert "--scheduler needs --engine dask" in result.stderr
 
 
+@pytest.mark.parametrize("command", [["predict", "x.parquet"], ["train"]])
 def test_the_dask_engine_without_dask_says_how_to_install_it(
-    monkeypatch: pytest.MonkeyPatch,
+    command: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As if the batch extra were not installed: importing distributed fails.
     monkeypatch.setitem(sys.modules, "distributed", None)
 
-    result = runner.invoke(app, ["predict", "x.parquet", "--engine", "dask"])
+    result = runner.invoke(app, [*command, "--engine", "dask"])
 
     assert result.exit_code == 1
     assert "install the batch extra with 'uv sync --extra batch'" in result.stderr

@@ -28,25 +28,6 @@ from .contract_cases import bad_feature_values, sample, unlabelled
 ROWS, ROW_GROUP = 1000, 125  # eight parts
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
-    """One small cluster for the whole module: starting worker processes takes seconds."""
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        memory_limit="1GiB",
-    ) as cluster:
-        yield cluster
-
-
-@pytest.fixture(scope="module")
-def client(cluster: LocalCluster) -> Iterator[Client]:
-    with Client(cluster) as client:
-        yield client
-
-
 def champion_files(settings: Settings) -> ModelFiles:
     registry = scoring_registry(settings)
     return fetch(registry, registry.require_champion())

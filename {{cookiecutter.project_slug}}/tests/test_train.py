@@ -227,6 +227,27 @@ def test_run_records_params_metrics_tags_and_documents(
         assert fact in caplog.text, fact
 
 
+def test_a_sample_is_a_seeded_share_and_says_so_before_a_full_data_champion(
+    settings: Settings,
+) -> None:
+    full = train(settings)
+    half = train(settings, sample_fraction=0.5)
+    again = train(settings, sample_fraction=0.5)
+
+    assert (full.sample_fraction, half.sample_fraction) == (1.0, 0.5)
+    assert half.rows_train + half.rows_validation == pytest.approx(ROWS / 2, rel=0.15)
+    assert half.model_sha256 == again.model_sha256
+    assert (
+        "this model was trained on a 0.5 sample of the rows and the champion "
+        "(version 1) on all of them"
+    ) in half.reason
+    tags = client_of(settings).get_run(half.run_id).data.tags
+    assert (tags["sample_fraction"], tags["engine"]) == ("0.5", "local")
+    version = Registry(settings).get(half.model_version)
+    assert version.tags["sample_fraction"] == "0.5"
+    assert half.reason == version.tags["promotion_reason"]
+
+
 BREAKS = training_breaks()
 BAD_DATA: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     name: BREAKS[name][0]

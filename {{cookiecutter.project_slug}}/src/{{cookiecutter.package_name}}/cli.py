@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from .config import (
 )
 from .errors import ConfigurationError, DataError, RegistryError
 from .logs import configure_logging
+
+if TYPE_CHECKING:
+    from .train import Fit
 
 app = typer.Typer(
     help="Train, track and serve the model of this project.",
@@ -40,6 +43,20 @@ SeedOption = Annotated[
     int | None, typer.Option(help="Random seed [default: seed setting].")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="With --engine dask: the scheduler's address, e.g. tcp://host:8786 "
+        "[default: a local cluster, one worker per core]."
+    ),
+]
 
 
 def _print_version(value: bool) -> None:
@@ -270,11 +287,33 @@ def train(
         ),
     ] = False,
 {%- endif %}
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="local: this process; dask: a Dask cluster, for LightGBM or XGBoost "
+            "on Parquet (the batch and boosting extras)."
+        ),
+    ] = Engine.local,
+    scheduler: SchedulerOption = None,
+    sample_fraction: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=1,
+            help="Train on this seeded share of the rows (over 0), drawn from every "
+            "time alike.",
+        ),
+    ] = 1.0,
     as_json: JsonOption = False,
 ) -> None:
     """Train, log to MLflow, register; promote to champion only if it is better."""
     settings: Settings = ctx.obj
-    with _failures_as_messages(), console.status("importing") as status:
+    _require_dask(engine, scheduler)
+    with (
+        _failures_as_messages(),
+        console.status("importing") as status,
+        _training_engine(settings, engine, scheduler) as fit,
+    ):
 {%- if cookiecutter.include_feature_store %}
         from .data import load_training_data
         from .features import load_training_frame
@@ -288,6 +327,8 @@ def train(
 {%- if cookiecutter.include_feature_store %}
             load=load_training_frame if features else load_training_data,
 {%- endif %}
+            fit=fit,
+            sample_fraction=sample_fraction,
             on_step=lambda step: status.update(step),
         )
     if as_json:
@@ -303,6 +344,26 @@ def train(
         markup=False,
         highlight=False,
     )
+
+
+@contextmanager
+def _training_engine(
+    settings: Settings, engine: Engine, scheduler: str | None
+) -> "Iterator[Fit | None]":
+    """None (train in this process), or training on a cluster, connected for the run."""
+    if engine is Engine.local:
+        yield None
+        return
+    from functools import partial
+
+    from .dask_scoring import connect
+    from .dask_training import fit_on_cluster, require_boosting
+    from .model import require_family
+
+    require_boosting(settings)
+    require_family(settings.estimator)
+    with connect(scheduler) as client:
+        yield partial(fit_on_cluster, client)
 
 
 @app.command()
@@ -461,11 +522,6 @@ def promote(
         console.print(f"model card: {where}", markup=False, highlight=False)
 
 
-class Engine(StrEnum):
-    local = "local"
-    dask = "dask"
-
-
 @app.command()
 def predict(
     ctx: typer.Context,
@@ -485,13 +541,7 @@ def predict(
             help="local: this process; dask: a Dask cluster (the batch extra)."
         ),
     ] = Engine.local,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            help="With --engine dask: the scheduler's address, e.g. tcp://host:8786 "
-            "[default: a local cluster, one worker per core]."
-        ),
-    ] = None,
+    scheduler: SchedulerOption = None,
     batch_rows: Annotated[
         int | None,
         typer.Option(
@@ -508,12 +558,7 @@ def predict(
     from .predict import ScoringResult, score_file
 
     settings: Settings = ctx.obj
-    if scheduler is not None and engine is not Engine.dask:
-        raise typer.BadParameter(
-            "--scheduler needs --engine dask", param_hint="--scheduler"
-        )
-    if engine is Engine.dask:
-        _require_dask()
+    _require_dask(engine, scheduler)
     target = output or source.with_suffix(f".predictions{source.suffix}")
     rows_at_a_time = batch_rows or settings.predict_batch_rows
     threshold = settings.decision_threshold
@@ -555,8 +600,15 @@ def predict(
     )
 
 
-def _require_dask() -> None:
-    """Stop with the install command when Dask (the batch extra) is missing."""
+def _require_dask(engine: Engine, scheduler: str | None) -> None:
+    """Refuse --scheduler without --engine dask; stop with the install command when
+    Dask (the batch extra) is missing."""
+    if scheduler is not None and engine is not Engine.dask:
+        raise typer.BadParameter(
+            "--scheduler needs --engine dask", param_hint="--scheduler"
+        )
+    if engine is not Engine.dask:
+        return
     try:
         import distributed  # noqa: F401
     except ImportError as error:

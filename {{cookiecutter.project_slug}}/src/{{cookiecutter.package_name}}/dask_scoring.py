@@ -10,7 +10,9 @@ Imported only by ``predict --engine dask``: Dask comes with the ``batch`` extra.
 """
 
 import logging
+import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,7 +124,15 @@ def connect(scheduler: str | None) -> Iterator[Client]:
         LocalCluster(processes=True, dashboard_address=None) as cluster,
         Client(cluster) as client,
     ):
+        client.run(_stdout_to_stderr)
         yield client
+
+
+def _stdout_to_stderr() -> None:
+    """Run on each local worker: what libraries print (LightGBM's network, say) goes to
+    stderr, where the command's progress goes, and its stdout carries results alone."""
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 
 
 def score_on_cluster(

@@ -3,10 +3,11 @@
 import hashlib
 import logging
 import numbers
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -45,9 +46,9 @@ def read_table(path: Path) -> pd.DataFrame:
         if path.suffix == ".jsonl":
             # dtype=str would turn JSON's null into the text "None"; no inference
             # keeps both text ids and nulls as they are.
-            return _as_text(pd.read_json(path, lines=True, dtype=False))
+            return as_text(pd.read_json(path, lines=True, dtype=False))
         if path.suffix == ".parquet":
-            return _as_text(pd.read_parquet(path))
+            return as_text(pd.read_parquet(path))
     except (ValueError, OSError) as error:  # pandas' parser errors are ValueErrors
         raise DataError(f"Could not read '{path}': {error}") from error
     raise DataError(
@@ -56,7 +57,7 @@ def read_table(path: Path) -> pd.DataFrame:
     )
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """A Parquet or JSON Lines file's ids, categories (pandas' too) and text labels as
     text, as ``TEXT_COLUMNS`` has a CSV file's read."""
     text = [
@@ -188,19 +189,36 @@ def _failures_by_column(
         yield (str(key[0]), str(key[1])), group
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _digest(path: Path, new: Callable[[], "hashlib._Hash"]) -> str:
+    if path.is_dir():  # a folder of Parquet parts: its files' names and hashes
+        digest = new()
+        for file in sorted(path.glob("*.parquet")):
+            digest.update(f"{file.name} {_digest(file, new)}\n".encode())
+        return digest.hexdigest()
     with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, new).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, or of a folder's .parquet files (names and hashes)."""
+    return _digest(path, hashlib.sha256)
 
 
 def file_md5(path: Path) -> str:
     """The hash DVC names a file by: it joins a training run to DVC's data version."""
-    with path.open("rb") as stream:
-        digest = hashlib.file_digest(stream, lambda: hashlib.md5(usedforsecurity=False))
-    return digest.hexdigest()
+    return _digest(path, lambda: hashlib.md5(usedforsecurity=False))
+
+
+def subset(
+    frame: pd.DataFrame, fraction: float, seed: int | Sequence[int]
+) -> pd.DataFrame:
+    """A seeded share of the rows, drawn from every time alike and kept in file order:
+    the split still validates on the newest rows (``train --sample-fraction``)."""
+    if fraction >= 1:
+        return frame
+    kept = frame[np.random.default_rng(seed).random(len(frame)) < fraction]
+    logger.info("sample: %d of %d rows (%.4g)", len(kept), len(frame), fraction)
+    return kept
 
 
 def split(
@@ -226,31 +244,55 @@ def split(
     else:
         train, validation = _random_split(frame, validation_fraction, seed)
         how = f"{len(validation)} random rows to validate (seed {seed}; no event time)"
-    if len(train) == 0 or len(validation) == 0:
-        raise DataError(
-            f"{len(frame)} labelled rows split into {len(train)} to train and "
-            f"{len(validation)} to validate: add data or change VALIDATION_FRACTION."
-        )
-    if TARGET.task == "binary" and validation[TARGET.name].nunique() < 2:
-        raise DataError(
-            f"The {len(validation)} validation rows hold only {TARGET.name}="
-            f"{validation[TARGET.name].iloc[0]!r}, so they cannot rank a model: add "
-            "data or raise VALIDATION_FRACTION."
-        )
-    require_every_class(train)
+    check_split(
+        len(train),
+        len(validation),
+        set(train[TARGET.name].unique()),
+        set(validation[TARGET.name].unique()),
+    )
     logger.info("split: %d rows to train, %s", len(train), how)
     return train, validation
 
 
-def require_every_class(train_rows: pd.DataFrame) -> None:
+def check_split(
+    train: int,
+    validation: int,
+    train_labels: Collection[Hashable],
+    validation_labels: Collection[Hashable],
+) -> None:
+    """Both sides have rows, the validation rows can rank a model, and every class has
+    training rows (``*_labels``: the target values each side holds).
+
+    Raises:
+        DataError: what is missing, and what to change.
+    """
+    if train == 0 or validation == 0:
+        raise DataError(
+            f"{train + validation} labelled rows split into {train} to train and "
+            f"{validation} to validate: add data or change VALIDATION_FRACTION."
+        )
+    if TARGET.task == "binary" and len(validation_labels) < 2:
+        raise DataError(
+            f"The {validation} validation rows hold only {TARGET.name}="
+            f"{next(iter(validation_labels))!r}, so they cannot rank a model: add "
+            "data or raise VALIDATION_FRACTION."
+        )
+    require_every_class(train_labels)
+
+
+def require_every_class(train_labels: Collection[Hashable] | pd.DataFrame) -> None:
     """A classifier learns the classes its training rows hold: all of the contract's.
+
+    ``train_labels``: the training rows, or the target values they hold.
 
     Raises:
         DataError: a class has no training row.
     """
     if not TARGET.is_classification:
         return
-    absent = [c for c in CLASSES if not (train_rows[TARGET.name] == c).any()]
+    if isinstance(train_labels, pd.DataFrame):
+        train_labels = set(train_labels[TARGET.name].unique())
+    absent = [c for c in CLASSES if c not in train_labels]
     if absent:
         raise DataError(
             f"No training row has {TARGET.name} {', '.join(map(repr, absent))}: a "

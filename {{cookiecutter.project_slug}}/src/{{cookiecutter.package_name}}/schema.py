@@ -106,42 +106,62 @@ def scoring_schema() -> "pa.DataFrameSchema":
     )
 
 
+def freshness_rule(
+    now: datetime, max_age: timedelta | None = None
+) -> "tuple[pd.Timestamp, str] | None":
+    """The oldest the newest event time may be, and the rule in words; None: any age.
+
+    ``max_age`` defaults to the contract's MAX_DATA_AGE_DAYS.
+    """
+    import pandas as pd
+
+    if max_age is None and MAX_DATA_AGE_DAYS is not None:
+        max_age = timedelta(days=MAX_DATA_AGE_DAYS)
+    if EVENT_TIME is None or max_age is None:
+        return None
+    cutoff = pd.Timestamp(now - max_age)
+    return cutoff, (
+        f"newest {EVENT_TIME} must be after {cutoff.isoformat()} (data at most "
+        f"{max_age.days} days old: MAX_DATA_AGE_DAYS in contract.py)"
+    )
+
+
+def min_rows_rule(min_rows: int = MIN_ROWS) -> str:
+    return f"at least {min_rows} labelled rows (MIN_ROWS in contract.py)"
+
+
 def training_schema(
     *,
     now: datetime,
     max_age: timedelta | None = None,
     min_rows: int = MIN_ROWS,
+    part: bool = False,
 ) -> "pa.DataFrameSchema":
     """Labelled rows: the entity id (unique) and the event time (fresh) when the contract
     names them, the features, the target, and nothing else but the ignored columns.
 
-    ``max_age`` defaults to the contract's MAX_DATA_AGE_DAYS (None: any age).
+    ``max_age`` defaults to the contract's MAX_DATA_AGE_DAYS (None: any age). A ``part``
+    of a larger data set is held to every rule but those of the whole (freshness,
+    MIN_ROWS), which whoever holds the whole checks with ``freshness_rule`` and
+    ``min_rows_rule``; its ids are unique within the part.
     """
     import pandas as pd
     import pandera.pandas as pa
 
-    if max_age is None and MAX_DATA_AGE_DAYS is not None:
-        max_age = timedelta(days=MAX_DATA_AGE_DAYS)
     columns: dict[str, pa.Column] = {}
     if ENTITY_ID is not None:
         columns[ENTITY_ID] = pa.Column(str, unique=True)
     if EVENT_TIME is not None:
         checks = []
-        if max_age is not None:
-            cutoff = pd.Timestamp(now - max_age)
+        rule = None if part else freshness_rule(now, max_age)
+        if rule is not None:
+            cutoff, words = rule
 
             def fresh(times: "pd.Series[Any]") -> bool:
                 newest = pd.to_datetime(times, utc=True, errors="coerce").max()
                 return bool(newest >= cutoff)
 
-            checks.append(
-                pa.Check(
-                    fresh,
-                    error=f"newest {EVENT_TIME} must be after {cutoff.isoformat()} "
-                    f"(data at most {max_age.days} days old: MAX_DATA_AGE_DAYS in "
-                    "contract.py)",
-                )
-            )
+            checks.append(pa.Check(fresh, error=words))
         columns[EVENT_TIME] = pa.Column(
             pd.DatetimeTZDtype("ns", "UTC"), checks, coerce=True
         )
@@ -154,10 +174,7 @@ def training_schema(
 
     return pa.DataFrameSchema(
         columns,
-        checks=pa.Check(
-            enough,
-            error=f"at least {min_rows} labelled rows (MIN_ROWS in contract.py)",
-        ),
+        checks=[] if part else pa.Check(enough, error=min_rows_rule(min_rows)),
         strict=True,
         name="training data",
     )

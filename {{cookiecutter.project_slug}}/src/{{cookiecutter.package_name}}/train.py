@@ -9,21 +9,24 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel
 
 from . import TEMPLATE_VERSION
 from .config import Settings
 from .contract import EVENT_TIME, TARGET
-from .data import file_md5, file_sha256, load_training_data, split
+from .data import file_md5, file_sha256, load_training_data, split, subset
 from .drift_bins import REFERENCE_STATISTICS
 {%- if cookiecutter.include_drift_report %}
 from .drift_report import REFERENCE_SAMPLE, reference_sample
 {%- endif %}
+from .errors import ConfigurationError
 from .evaluation import FOLDER as EVALUATION
 from .evaluation import Importance, figures, permutation_importances
 from .metrics import baseline_scores, evaluate
@@ -40,11 +43,78 @@ from .seed import seed_everything
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sklearn.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
 # Reads the training frame, held to the contract: (settings, path, now) -> rows.
 Loader = Callable[[Settings, Path, datetime | None], "pd.DataFrame"]
+# Times a step of training by name, and shows it.
+Step = Callable[[str], AbstractContextManager[None]]
+# The MLflow tag (run and version) of the share of the rows a model was trained on.
+SAMPLE_FRACTION = "sample_fraction"
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What a training engine hands on: the pipeline, and the rows to judge it on."""
+
+    pipeline: "Pipeline"
+    train_rows: "pd.DataFrame"  # all of them, or a seeded sample (the Dask engine)
+    validation_rows: "pd.DataFrame"  # likewise
+    rows_train: int
+    rows_validation: int
+    tags: dict[str, str] = field(default_factory=dict)  # the engine's, for the run
+
+
+class Fit(Protocol):
+    """A training engine: validates, samples and splits the data at ``path``, and fits
+    the pipeline.
+
+    Raises:
+        DataError: the data breaks the contract.
+    """
+
+    def __call__(
+        self,
+        settings: Settings,
+        path: Path,
+        *,
+        seed: int,
+        now: datetime | None,
+        sample_fraction: float,
+        step: Step,
+    ) -> Fitted: ...
+
+
+def fit_in_process(
+    settings: Settings,
+    path: Path,
+    *,
+    seed: int,
+    now: datetime | None,
+    sample_fraction: float,
+    step: Step,
+    load: Loader = load_training_data,
+) -> Fitted:
+    """Fit in this process: pandas and scikit-learn on the whole frame."""
+    with step("validate data"):
+        frame = load(settings, path, now)
+        logger.info("data %s: %d rows x %d columns", path, *frame.shape)
+        frame = subset(frame, sample_fraction, seed)
+        train_rows, validation_rows = split(frame, settings.validation_fraction, seed)
+    with step("fit"):
+        pipeline = build_pipeline(settings, TASK, seed)
+        train_truth = encode_target(train_rows[TARGET.name])
+        pipeline.fit(train_rows[list(FEATURE_NAMES)], train_truth)
+    return Fitted(
+        pipeline,
+        train_rows,
+        validation_rows,
+        len(train_rows),
+        len(validation_rows),
+        {"engine": "local"},
+    )
 
 
 class TrainResult(BaseModel):
@@ -69,6 +139,8 @@ class TrainResult(BaseModel):
     model_sha256: str
     rows_train: int
     rows_validation: int
+    sample_fraction: float
+    engine: str
     serving_backend: Literal["onnx", "sklearn"]
     onnx_max_difference: float | None
     seconds: dict[str, float]
@@ -92,16 +164,26 @@ def train(
     seed: int | None = None,
     now: datetime | None = None,
     load: Loader = load_training_data,
+    fit: "Fit | None" = None,
+    sample_fraction: float = 1.0,
     on_step: Callable[[str], None] = lambda step: None,
 ) -> TrainResult:
     """Train, track and register a model; promote it only if it beats the champion.
 
-    ``load`` reads the validated training frame: from the data file by default.
+    ``fit`` fits the model: in this process by default, on the frame ``load`` reads
+    (from the data file by default). ``sample_fraction`` < 1 trains on a seeded share of
+    the rows, drawn from every time alike.
 
     Raises:
+        ConfigurationError: a sample fraction out of (0, 1], or the engine cannot train
+            the estimator family.
         DataError: the data breaks the contract; nothing was logged or registered.
         RegistryError: the registry refused an operation.
     """
+    if not 0 < sample_fraction <= 1:
+        raise ConfigurationError(
+            f"The sample fraction must be over 0 and at most 1, not {sample_fraction}"
+        )
     seconds: dict[str, float] = {}
 
     @contextmanager
@@ -113,22 +195,22 @@ def train(
 
     seed = seed_everything(settings.seed if seed is None else seed)
     path = data_path or settings.data_path
-    with step("validate data"):
-        frame = load(settings, path, now)
-        data_sha256 = file_sha256(path)
-        data_md5 = file_md5(path)
-        logger.info(
-            "data %s: %d rows x %d columns, sha256 %s", path, *frame.shape, data_sha256
-        )
-        train_rows, validation_rows = split(frame, settings.validation_fraction, seed)
+    fitted = (fit or partial(fit_in_process, load=load))(
+        settings, path, seed=seed, now=now, sample_fraction=sample_fraction, step=step
+    )
+    pipeline, train_rows, validation_rows = (
+        fitted.pipeline,
+        fitted.train_rows,
+        fitted.validation_rows,
+    )
 
     metric = settings.metric
-    with step("fit"):
-        pipeline = build_pipeline(settings, TASK, seed)
-        train_truth = encode_target(train_rows[TARGET.name])
-        pipeline.fit(train_rows[list(FEATURE_NAMES)], train_truth)
+    with step("score"):
+        data_sha256 = file_sha256(path)
+        data_md5 = file_md5(path)
         features = validation_rows[list(FEATURE_NAMES)]
         truth = encode_target(validation_rows[TARGET.name])
+        train_truth = encode_target(train_rows[TARGET.name])
         threshold = settings.decision_threshold
         scores = pipeline_scores(pipeline, features)
         metrics = evaluate(TASK, truth, scores, threshold)
@@ -140,7 +222,11 @@ def train(
         )[metric]
         model_sha256 = hashlib.sha256(pickle.dumps(pipeline, protocol=5)).hexdigest()
         logger.info(
-            "validation metrics %s (baseline %s %.4f)", metrics, metric, baseline
+            "validation metrics %s (baseline %s %.4f); data sha256 %s",
+            metrics,
+            metric,
+            baseline,
+            data_sha256,
         )
 
     with step("convert to onnx"):
@@ -181,6 +267,17 @@ def train(
             champion_scores = pipeline_scores(registry.load(champion), features)
             champion_metrics = evaluate(TASK, truth, champion_scores, threshold)
         champion_metric = champion_metrics[metric] if champion_metrics else None
+        if champion_metrics and champion and sample_fraction < _fraction(champion.tags):
+            caveat = (
+                f"this model was trained on a {sample_fraction:.4g} sample of the rows "
+                f"and the champion (version {champion.number}) on "
+                + (
+                    "all of them"
+                    if _fraction(champion.tags) >= 1
+                    else f"a {_fraction(champion.tags):.4g} sample"
+                )
+            )
+            logger.warning(caveat)
 
     with step("evaluate"):
         importances = permutation_importances(
@@ -204,8 +301,10 @@ def train(
                 "data_sha256": data_sha256,
                 "data_md5": data_md5,
                 "model_sha256": model_sha256,
-                "rows_train": str(len(train_rows)),
-                "rows_validation": str(len(validation_rows)),
+                "rows_train": str(fitted.rows_train),
+                "rows_validation": str(fitted.rows_validation),
+                SAMPLE_FRACTION: str(sample_fraction),
+                **fitted.tags,
                 "task": TASK,
                 "template_version": TEMPLATE_VERSION,
                 "serving_backend": backend,
@@ -249,6 +348,7 @@ def train(
             {
                 "promotion": "promoted" if decision.promote else "rejected",
                 "promotion_reason": decision.reason,
+                SAMPLE_FRACTION: str(sample_fraction),
             },
         )
         logger.info(
@@ -269,7 +369,7 @@ def train(
             primary_metric=metric,
             promoted=decision.promote,
             reason=decision.reason,
-            data=_data_summary(path, data_sha256, train_rows, validation_rows, seed),
+            data=_data_summary(path, data_sha256, fitted, seed, sample_fraction),
             metrics=metrics,
             baseline_metric=baseline,
             champion_version=champion.number if champion_metrics and champion else None,
@@ -308,8 +408,10 @@ def train(
         data_sha256=data_sha256,
         data_md5=data_md5,
         model_sha256=model_sha256,
-        rows_train=len(train_rows),
-        rows_validation=len(validation_rows),
+        rows_train=fitted.rows_train,
+        rows_validation=fitted.rows_validation,
+        sample_fraction=sample_fraction,
+        engine=fitted.tags.get("engine", "local"),
         serving_backend=backend,
         onnx_max_difference=difference,
         seconds=seconds,
@@ -328,23 +430,30 @@ def _importance_json(importances: list[Importance]) -> bytes:
     return json.dumps(document, indent=2).encode()
 
 
+def _fraction(tags: dict[str, str]) -> float:
+    """The share of the rows a version was trained on (versions before the tag: all)."""
+    return float(tags.get(SAMPLE_FRACTION, "1"))
+
+
 def _data_summary(
-    path: Path,
-    sha256: str,
-    train_rows: "pd.DataFrame",
-    validation_rows: "pd.DataFrame",
-    seed: int,
+    path: Path, sha256: str, fitted: Fitted, seed: int, sample_fraction: float
 ) -> dict[str, str]:
     """What the model card says of the data: the file, its hash, the rows and times."""
     summary = {
         "file": str(path),
         "sha256": sha256,
-        "rows": f"{len(train_rows)} to train, {len(validation_rows)} to validate",
+        "rows": f"{fitted.rows_train} to train, {fitted.rows_validation} to validate"
+        + (f" (a {sample_fraction:.4g} sample)" if sample_fraction < 1 else ""),
     }
+    if len(fitted.validation_rows) < fitted.rows_validation:
+        summary["scored on"] = f"{len(fitted.validation_rows)} validation rows (seeded)"
     if EVENT_TIME is None:
         summary["split"] = f"random (seed {seed}); the contract has no event time"
         return summary
-    for name, rows in (("train", train_rows), ("validation", validation_rows)):
+    for name, rows in (
+        ("train", fitted.train_rows),
+        ("validation", fitted.validation_rows),
+    ):
         times = rows[EVENT_TIME]
         summary[f"{name} {EVENT_TIME}"] = f"{times.min()} to {times.max()}"
     return summary
