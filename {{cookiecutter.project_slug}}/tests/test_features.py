@@ -373,3 +373,10 @@ def test_without_keys_the_commands_say_what_to_add(
     for name, value in (("ENTITY_ID", ENTITY_ID), ("EVENT_TIME", EVENT_TIME)):
         assert (f"no {name}" in result.stderr) is (value is None)
     assert not (tmp_path / "store").exists()  # nothing was made on the way
+
+
+def test_features_and_the_dask_engine_are_refused_together() -> None:
+    result = runner.invoke(app, ["train", "--features", "--engine", "dask"])
+
+    assert result.exit_code == 2
+    assert "--features trains with --engine local" in result.stderr

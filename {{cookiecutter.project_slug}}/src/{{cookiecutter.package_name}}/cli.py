@@ -308,6 +308,13 @@ def train(
 ) -> None:
     """Train, log to MLflow, register; promote to champion only if it is better."""
     settings: Settings = ctx.obj
+{%- if cookiecutter.include_feature_store %}
+    if features and engine is Engine.dask:
+        # The cluster reads the Parquet parts themselves, not the feature store.
+        raise typer.BadParameter(
+            "--features trains with --engine local", param_hint="--features"
+        )
+{%- endif %}
     _require_dask(engine, scheduler)
     with (
         _failures_as_messages(),

@@ -71,7 +71,7 @@ def plan(source: Path) -> list[Part]:
     if not files or any(f.suffix != ".parquet" or not f.is_file() for f in files):
         raise DataError(
             f"--engine dask reads Parquet: a .parquet file, or a folder of them; "
-            f"'{source}' is neither. Convert it, or score it with --engine local."
+            f"'{source}' is neither. Convert it, or use --engine local."
         )
     parts: list[Part] = []
     for file in files:

@@ -19,7 +19,6 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +48,7 @@ from .schema import (
     min_rows_rule,
     training_schema,
 )
-from .train import Fitted
+from .train import Fitted, Step
 
 logger = logging.getLogger(__name__)
 
@@ -203,11 +202,12 @@ class _RankedClient:
     def who_has(self, futures: Sequence[Future[Any]]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = dict(self._client.who_has(futures))
         place = {future.key: n for n, future in enumerate(futures)}
-        ordered = sorted(
-            found.items(),
-            key=lambda item: (self._rank.get(item[1][0], 0), place[item[0]]),
-        )
-        return dict(ordered)
+
+        def order(item: tuple[str, list[str]]) -> tuple[int, int]:
+            key, holders = item
+            return self._rank.get(holders[0] if holders else "", 0), place[key]
+
+        return dict(sorted(found.items(), key=order))
 
 
 def workers_by_name(client: Client) -> list[str]:
@@ -239,7 +239,7 @@ def fit_on_cluster(
     seed: int,
     now: datetime | None,
     sample_fraction: float,
-    step: Callable[[str], AbstractContextManager[None]],
+    step: Step,
 ) -> Fitted:
     """Train the pipeline on the cluster's workers from a Parquet file or folder.
 
