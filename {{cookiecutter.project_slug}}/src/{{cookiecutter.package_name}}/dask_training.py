@@ -22,7 +22,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -48,7 +48,9 @@ from .schema import (
     min_rows_rule,
     training_schema,
 )
-from .train import Fitted, Step
+
+if TYPE_CHECKING:  # train imports MLflow: workers, which run this module's tasks, never
+    from .train import Fitted, Step
 
 logger = logging.getLogger(__name__)
 
@@ -239,8 +241,8 @@ def fit_on_cluster(
     seed: int,
     now: datetime | None,
     sample_fraction: float,
-    step: Step,
-) -> Fitted:
+    step: "Step",
+) -> "Fitted":
     """Train the pipeline on the cluster's workers from a Parquet file or folder.
 
     Paths are resolved here: every worker must see them at the same place.
@@ -249,6 +251,8 @@ def fit_on_cluster(
         ConfigurationError: the family has no Dask trainer.
         DataError: the data is not Parquet, or breaks the contract.
     """
+    from .train import Fitted
+
     require_boosting(settings)
     parts = plan(path.resolve())
     workers = workers_by_name(client)
