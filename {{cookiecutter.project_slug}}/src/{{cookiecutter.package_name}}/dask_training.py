@@ -36,7 +36,7 @@ from .columns import Categorical
 from .config import Settings
 from .contract import EVENT_TIME, FEATURES, MIN_ROWS, TARGET
 from .dask_scoring import Part, plan
-from .data import as_text, check_split, labelled, subset, validate
+from .data import as_text, check_split, labelled, random_split, subset, validate
 from .errors import ConfigurationError, DataError
 from .model import build_pipeline
 from .schema import (
@@ -139,13 +139,14 @@ def split_part(
 ) -> Halves:
     """Run on a worker: the part's sample (all of it at 1), then its rows before the
     cutoff time to train and the rest to validate; or, without an event time, a seeded
-    random share to validate."""
+    random share, stratified by class, to validate."""
     frame = subset(frame, sample_fraction, [seed, number])
-    if EVENT_TIME is not None and cutoff is not None:
-        validating = frame[EVENT_TIME].astype("int64").to_numpy() >= cutoff
-    else:
-        rng = np.random.default_rng([seed, number, 1])
-        validating = rng.random(len(frame)) < validation_fraction
+    if EVENT_TIME is None or cutoff is None:
+        # In-process training's split on each part: the same share of every part,
+        # and of every class in it, so the sides' sizes do not depend on luck.
+        part_seed = int(np.random.default_rng([seed, number, 1]).integers(2**31))
+        return Halves(*random_split(frame, validation_fraction, part_seed))
+    validating = frame[EVENT_TIME].astype("int64").to_numpy() >= cutoff
     return Halves(frame[~validating], frame[validating])
 
 

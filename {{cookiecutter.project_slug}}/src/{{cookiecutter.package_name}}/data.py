@@ -242,7 +242,7 @@ def split(
         train, validation = ordered.iloc[:cut], ordered.iloc[cut:]
         how = f"{len(validation)} newer rows to validate ({event_time})"
     else:
-        train, validation = _random_split(frame, validation_fraction, seed)
+        train, validation = random_split(frame, validation_fraction, seed)
         how = f"{len(validation)} random rows to validate (seed {seed}; no event time)"
     check_split(
         len(train),
@@ -301,9 +301,11 @@ def require_every_class(train_labels: Collection[Hashable] | pd.DataFrame) -> No
         )
 
 
-def _random_split(
+def random_split(
     frame: pd.DataFrame, validation_fraction: float, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A seeded ``validation_fraction`` of the rows to validate, stratified by class
+    when every class can go to both sides; in the frame's order."""
     from sklearn.model_selection import train_test_split
 
     target = frame[TARGET.name]
