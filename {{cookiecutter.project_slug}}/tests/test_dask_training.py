@@ -25,6 +25,7 @@ from {{ cookiecutter.package_name }}.config import (
     Settings,
 )
 from {{ cookiecutter.package_name }}.contract import (
+    ENTITY_ID,
     EVENT_TIME,
     MAX_DATA_AGE_DAYS,
     MIN_ROWS,
@@ -222,6 +223,19 @@ def test_the_rules_of_the_whole_data_set_hold_across_parts(
         stale = write_parts(sample(rows=ROWS, seed=3, end=end), tmp_path / "stale")
         with pytest.raises(DataError, match=rf"newest {EVENT_TIME} must be after"):
             fit(client, xgboost, stale)
+
+    if ENTITY_ID is not None:
+        # Each part's ids are unique; row 3 of the second file repeats row 17 of the first.
+        repeated = sample(rows=ROWS, seed=3)
+        value = str(repeated.at[17, ENTITY_ID])
+        repeated.at[FILE_ROWS + 3, ENTITY_ID] = value
+        twice = write_parts(repeated, tmp_path / "twice")
+        with pytest.raises(DataError) as error:
+            fit(client, xgboost, twice)
+        message = str(error.value)
+        assert f"column {ENTITY_ID!r}: values must be unique" in message
+        assert "1 id in more than one row" in message
+        assert f"{value!r} in 000.parquet row 17, 001.parquet row 3" in message
 
 
 def test_a_family_without_a_dask_trainer_is_refused(

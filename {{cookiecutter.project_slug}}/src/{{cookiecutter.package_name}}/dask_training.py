@@ -34,9 +34,18 @@ from sklearn.pipeline import Pipeline
 
 from .columns import Categorical
 from .config import Settings
-from .contract import EVENT_TIME, FEATURES, MIN_ROWS, TARGET
+from .contract import ENTITY_ID, EVENT_TIME, FEATURES, MIN_ROWS, TARGET
 from .dask_scoring import Part, plan
-from .data import as_text, check_split, labelled, random_split, subset, validate
+from .data import (
+    MAX_VALUES_SHOWN,
+    RULES,
+    as_text,
+    check_split,
+    labelled,
+    random_split,
+    subset,
+    validate,
+)
 from .errors import ConfigurationError, DataError
 from .model import build_pipeline
 from .schema import (
@@ -282,6 +291,8 @@ def fit_on_cluster(
                 [on_worker("count", n, count_rows, f) for n, f in enumerate(frames)]
             )
             cutoff = _check_whole(str(path), counts, now, settings.validation_fraction)
+            if ENTITY_ID is not None:
+                _check_unique(client, on_worker, path, parts, frames, ENTITY_ID)
             halves = [
                 on_worker(
                     "split",
@@ -391,6 +402,75 @@ def _check_whole(
         )
     cutoff = merged_quantile(times, 1 - fraction)
     return None if cutoff is None else int(cutoff)
+
+
+def column_of(frame: pd.DataFrame, name: str) -> "pd.Series[Any]":
+    """Run on a worker: one column of the part."""
+    return frame[name]
+
+
+def rows_holding(
+    frame: pd.DataFrame, name: str, values: Sequence[Any]
+) -> dict[Any, list[int]]:
+    """Run on a worker: the part's rows (numbered in their file) whose ``name`` is one
+    of ``values``."""
+    held = frame[frame[name].isin(values)]
+    return {
+        value: [int(row) for row in group.index]
+        for value, group in held.groupby(name, sort=False)
+    }
+
+
+def _check_unique(
+    client: Client,
+    on_worker: Callable[..., Future[Any]],
+    source: Path,
+    parts: Sequence[Part],
+    frames: Sequence[Future[Any]],
+    name: str,
+) -> None:
+    """Every entity id (column ``name``) once in the whole data set, not only within each part: the ids
+    are counted by a hash shuffle (dask.dataframe), so no process holds all of them.
+
+    Raises:
+        DataError: an id is in more than one row, naming the first few and their rows.
+    """
+    import dask
+    import dask.dataframe as dd
+
+    ids = dd.from_delayed(
+        [on_worker("ids", n, column_of, f, name) for n, f in enumerate(frames)],
+        meta=pd.Series(dtype=object, name=name),
+        verify_meta=False,
+    )
+    counts = ids.value_counts(split_out=max(1, len(frames) // 8))
+    repeated = counts[counts > 1]
+    # The task shuffle: the same answer as p2p here, without its log lines per shuffle.
+    with dask.config.set({"dataframe.shuffle.method": "tasks"}):
+        how_many, first = client.compute(
+            [repeated.size, repeated.head(MAX_VALUES_SHOWN, npartitions=-1)], sync=True
+        )
+    if not how_many:
+        return
+    shown = sorted(first.index)
+    found = client.gather(
+        [
+            on_worker("where", n, rows_holding, f, name, shown)
+            for n, f in enumerate(frames)
+        ]
+    )
+    places: dict[Any, list[str]] = {value: [] for value in shown}
+    for part, rows in zip(parts, found, strict=True):
+        for value, numbers in rows.items():
+            places[value] += [f"{part.file.name} row {row}" for row in numbers]
+    where = "; ".join(f"{value!r} in {', '.join(places[value])}" for value in shown)
+    raise DataError(
+        f"{source} breaks the data contract:\n"
+        f"  column {name!r}: {RULES['field_uniqueness']} (field_uniqueness) "
+        f"across the parts: {how_many} id{'s' if how_many > 1 else ''} in more than "
+        f"one row; {where}; keep one row per {name}\n"
+        "  (rows are numbered from 0 in their file, not counting a header line)"
+    )
 
 
 def _medians(train_counts: Sequence[Counts]) -> pd.DataFrame:

@@ -145,7 +145,14 @@ def _from_csv(body: bytes) -> list[Any]:
         text = body.decode()
     except UnicodeDecodeError as error:
         raise BadRequestError(f"The CSV body is not UTF-8 text: {error}.") from None
-    lines = csv.reader(io.StringIO(text))
+    # newline="": the csv module reads line ends itself, a lone \r among them.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        lines = iter(list(reader))
+    except csv.Error as error:  # e.g. a field longer than the csv module reads
+        raise BadRequestError(
+            f"The CSV body cannot be read at line {reader.line_num}: {error}."
+        ) from None
     header = next(lines, None)
     if not header:
         raise BadRequestError(

@@ -162,6 +162,8 @@ def test_a_row_breaking_the_contract_is_a_400_naming_it(client: TestClient) -> N
         pytest.param(b"", CSV, 400, id="empty-csv"),
         pytest.param(b"a,b\n1\n", CSV, 400, id="ragged-csv"),
         pytest.param(b"\xff\n", CSV, 400, id="csv-not-utf8"),
+        pytest.param(b"\r0", CSV, 400, id="csv-lone-carriage-return"),
+        pytest.param(b"a\n" + b"x" * 200_000, CSV, 400, id="csv-field-too-long"),
         pytest.param(b"x", {"Content-Type": "text/plain"}, 415, id="plain-text"),
         pytest.param(b"x", {}, 415, id="no-content-type"),
         pytest.param(
