@@ -429,8 +429,8 @@ def _check_unique(
     frames: Sequence[Future[Any]],
     name: str,
 ) -> None:
-    """Every entity id (column ``name``) once in the whole data set, not only within each part: the ids
-    are counted by a hash shuffle (dask.dataframe), so no process holds all of them.
+    """Each entity id (column ``name``) once in the whole data set, not only in each
+    part: ids are counted by a hash shuffle (dask.dataframe), no process holds them all.
 
     Raises:
         DataError: an id is in more than one row, naming the first few and their rows.
@@ -443,7 +443,8 @@ def _check_unique(
         meta=pd.Series(dtype=object, name=name),
         verify_meta=False,
     )
-    counts = ids.value_counts(split_out=max(1, len(frames) // 8))
+    # As many outputs as parts: each holds about one part's share of the ids.
+    counts = ids.value_counts(split_out=len(frames))
     repeated = counts[counts > 1]
     # The task shuffle: the same answer as p2p here, without its log lines per shuffle.
     with dask.config.set({"dataframe.shuffle.method": "tasks"}):
