@@ -1,7 +1,9 @@
 """Logging: JSON lines, a rotating file, and no duplicate handlers on a second call."""
 
+import io
 import json
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,21 @@ def test_second_call_replaces_handlers() -> None:
 
     assert len(root.handlers) == before + 1
     assert root.level == logging.DEBUG
+
+
+def test_the_console_follows_stderr_when_a_runner_swaps_and_closes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As typer's CliRunner does around a command run in process.
+    during, after = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", during)
+    configure_logging(Settings(log_level="INFO"))
+    logging.getLogger("demo").info("inside the command")
+    monkeypatch.setattr(sys, "stderr", after)
+    during.close()
+
+    logging.getLogger("demo").info("from a thread, later")
+
+    written = after.getvalue()
+    assert "Logging error" not in written
+    assert written.endswith("INFO     demo: from a thread, later\n"), written

@@ -70,6 +70,21 @@ def rotating_file(
     )
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is at each record, as ``logging.lastResort`` does:
+    a command run in process (typer's CliRunner, a notebook) swaps in its own stream and
+    closes it after, and threads that log later (a Dask scheduler's) must not write to
+    that closed stream."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:  # StreamHandler.__init__ sets it
+        pass
+
+
 def configure_logging(settings: Settings) -> None:
     """Configure the root logger from the settings; safe to call more than once."""
     root = logging.getLogger()
@@ -78,7 +93,7 @@ def configure_logging(settings: Settings) -> None:
         root.removeHandler(handler)
         handler.close()
 
-    console = logging.StreamHandler(sys.stderr)
+    console = _Stderr()
     console.setFormatter(
         JsonFormatter()
         if settings.log_format == "json"
