@@ -38,11 +38,11 @@ from .contract import ENTITY_ID, EVENT_TIME, FEATURES, MIN_ROWS, TARGET
 from .dask_scoring import Part, plan
 from .data import (
     MAX_VALUES_SHOWN,
-    RULES,
     as_text,
     check_split,
     labelled,
     random_split,
+    rule_in_words,
     subset,
     validate,
 )
@@ -467,7 +467,7 @@ def _check_unique(
     where = "; ".join(f"{value!r} in {', '.join(places[value])}" for value in shown)
     raise DataError(
         f"{source} breaks the data contract:\n"
-        f"  column {name!r}: {RULES['field_uniqueness']} (field_uniqueness) "
+        f"  column {name!r}: {rule_in_words('field_uniqueness')} "
         f"across the parts: {how_many} id{'s' if how_many > 1 else ''} in more than "
         f"one row; {where}; keep one row per {name}\n"
         "  (rows are numbered from 0 in their file, not counting a header line)"

@@ -143,8 +143,10 @@ def describe_failures(error: SchemaErrors, source: str) -> str:
             shown = ", ".join(_row_label(row) for row in rows.head(MAX_VALUES_SHOWN))
             more = ", ..." if len(rows) > MAX_VALUES_SHOWN else ""
             where = f" in {len(rows)} row{'s' if len(rows) > 1 else ''} ({shown}{more})"
-        rule = f"{RULES[check]} ({check})" if check in RULES else check
-        lines.append(f"  column {column!r}: {rule}{where}; offending values: {values}")
+        lines.append(
+            f"  column {column!r}: {rule_in_words(check)}{where}; "
+            f"offending values: {values}"
+        )
     if numbered:
         lines.append("  (rows are numbered from 0, not counting a header line)")
     return "\n".join(lines)
@@ -161,6 +163,11 @@ RULES = {
     "field_uniqueness": "values must be unique",
     "not_nullable": "values must not be empty",
 }
+
+
+def rule_in_words(check: str) -> str:
+    """A pandera rule's plain words, its own name beside them (the name alone if none)."""
+    return f"{RULES[check]} ({check})" if check in RULES else check
 
 
 def _failures_by_column(
